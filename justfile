@@ -1,0 +1,45 @@
+# livedub: every command a person runs. `just --list` shows them.
+
+set dotenv-load := true
+set positional-arguments := true
+
+venv := justfile_directory() / ".venv"
+py := venv / "bin/python"
+
+# list the recipes
+default:
+    @just --list
+
+# create the virtualenv and install pinned dependencies, fetch the Kafka jars (idempotent)
+setup:
+    @devstack/setup.sh
+
+# start Kafka, Redis, the ingress and the flow (local processes, or compose where Docker runs)
+up: setup
+    @{{py}} -m devstack up
+
+# stop what `just up` started, and nothing else
+down:
+    @if [ -x {{py}} ]; then {{py}} -m devstack down; else echo "nothing to stop (no .venv yet)"; fi
+
+# what runs, where it listens, where its logs are
+status: setup
+    @{{py}} -m devstack status
+
+# tail the logs of one service (kafka, redis, ingress, flow) or all
+logs name="" lines="40": setup
+    @{{py}} -m devstack logs {{name}} -n {{lines}}
+
+# run the test suite against a real Kafka broker and a real Redis started for the run
+test *args: setup
+    {{py}} -m pytest {{args}}
+
+# ruff and mypy
+lint: setup
+    {{venv}}/bin/ruff check .
+    {{venv}}/bin/ruff format --check .
+    {{venv}}/bin/mypy
+
+# mint a development JWT: just token USER [--tier free|premium]
+token user *args: setup
+    @{{py}} -m ingress.dev_token "$@"

@@ -1,0 +1,102 @@
+"""Configuration from the environment: one typed object, read once per process.
+
+Every variable is listed with its default in `.env.example`. Nothing here reads
+files outside the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, str(default)))
+
+
+def _env_list(name: str, default: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in _env(name, default).split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the service, with the defaults `just up` runs on."""
+
+    kafka_bootstrap: str = field(default_factory=lambda: _env("KAFKA_BOOTSTRAP", "127.0.0.1:9092"))
+    redis_url: str = field(default_factory=lambda: _env("REDIS_URL", "redis://127.0.0.1:6390/0"))
+    topic_audio: str = field(default_factory=lambda: _env("TOPIC_AUDIO", "livedub.audio"))
+    topic_results: str = field(default_factory=lambda: _env("TOPIC_RESULTS", "livedub.results"))
+    topic_partitions: int = field(default_factory=lambda: _env_int("TOPIC_PARTITIONS", 12))
+
+    ingress_host: str = field(default_factory=lambda: _env("INGRESS_HOST", "127.0.0.1"))
+    ingress_port: int = field(default_factory=lambda: _env_int("INGRESS_PORT", 8080))
+
+    jwt_dev_secret: str = field(
+        default_factory=lambda: _env("JWT_DEV_SECRET", "livedub-local-development-secret-change-me")
+    )
+    jwt_issuer: str = field(default_factory=lambda: _env("JWT_ISSUER", "livedub-dev"))
+    jwt_audience: str = field(default_factory=lambda: _env("JWT_AUDIENCE", "livedub"))
+    jwt_algorithms: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("JWT_ALGORITHMS", "HS256")
+    )
+    jwt_public_key_file: str = field(default_factory=lambda: _env("JWT_PUBLIC_KEY_FILE", ""))
+    jwt_jwks_file: str = field(default_factory=lambda: _env("JWT_JWKS_FILE", ""))
+    jwt_leeway_seconds: int = field(default_factory=lambda: _env_int("JWT_LEEWAY_SECONDS", 30))
+    csrf_secret: str = field(
+        default_factory=lambda: _env("CSRF_SECRET", "livedub-local-csrf-secret-change-me")
+    )
+    csrf_ttl_seconds: int = field(default_factory=lambda: _env_int("CSRF_TTL_SECONDS", 3600))
+    cors_origins: tuple[str, ...] = field(default_factory=lambda: _env_list("CORS_ORIGINS", ""))
+
+    free_minutes_per_day: float = field(
+        default_factory=lambda: _env_float("FREE_MINUTES_PER_DAY", 5.0)
+    )
+    premium_price_usd: float = field(default_factory=lambda: _env_float("PREMIUM_PRICE_USD", 5.0))
+    max_session_minutes: int = field(default_factory=lambda: _env_int("MAX_SESSION_MINUTES", 120))
+    max_sessions_per_user: int = field(default_factory=lambda: _env_int("MAX_SESSIONS_PER_USER", 3))
+    session_ttl_seconds: int = field(default_factory=lambda: _env_int("SESSION_TTL_SECONDS", 900))
+    rate_limit_per_minute: int = field(default_factory=lambda: _env_int("RATE_LIMIT_PER_MINUTE", 10))
+    supported_languages: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("SUPPORTED_LANGUAGES", "en,es")
+    )
+    supported_sites: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("SUPPORTED_SITES", "screenil.com,mako.co.il,13tv.co.il")
+    )
+    sample_rate: int = 16000
+
+    recovery_dir: str = field(
+        default_factory=lambda: _env("RECOVERY_DIR", str(ROOT / ".run" / "recovery"))
+    )
+    snapshot_interval_seconds: float = field(
+        default_factory=lambda: _env_float("SNAPSHOT_INTERVAL_SECONDS", 2.0)
+    )
+    backup_interval_seconds: float = field(
+        default_factory=lambda: _env_float("BACKUP_INTERVAL_SECONDS", 0.0)
+    )
+    flow_workers: int = field(default_factory=lambda: _env_int("FLOW_WORKERS", 1))
+    recovery_partitions: int = field(default_factory=lambda: _env_int("RECOVERY_PARTITIONS", 1))
+
+    stt_provider: str = field(default_factory=lambda: _env("STT_PROVIDER", "whisper"))
+    translation_provider: str = field(
+        default_factory=lambda: _env("TRANSLATION_PROVIDER", "apertium")
+    )
+    tts_provider: str = field(default_factory=lambda: _env("TTS_PROVIDER", "piper"))
+    provider_timeout_seconds: float = field(
+        default_factory=lambda: _env_float("PROVIDER_TIMEOUT_SECONDS", 20.0)
+    )
+
+
+def load() -> Settings:
+    """Read the environment now (tests change it between app instances)."""
+    return Settings()
