@@ -37,8 +37,14 @@ def fetch_jars(cache_dir: Path) -> Path:
     print(f"fetching the Kafka broker's jars with Maven into {libs} ...", flush=True)
     result = subprocess.run(
         [
-            mvn, "-q", "-B", "-f", str(POM), "dependency:copy-dependencies",
-            f"-DoutputDirectory={libs}", "-DincludeScope=runtime",
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={libs}",
+            "-DincludeScope=runtime",
         ],
         capture_output=True,
         text=True,
@@ -67,10 +73,12 @@ class KafkaBroker:
 
     @property
     def bootstrap(self) -> str:
+        """host:port for clients."""
         return f"127.0.0.1:{self.port}"
 
     @property
     def config_file(self) -> Path:
+        """The broker's server.properties."""
         return self.home / "server.properties"
 
     def write_config(self) -> None:
@@ -108,8 +116,14 @@ class KafkaBroker:
         if (self.home / "data" / "meta.properties").exists():
             return
         result = subprocess.run(
-            self._java("kafka.tools.StorageTool", "format", "-t", _cluster_id(),
-                       "-c", str(self.config_file)),
+            self._java(
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                _cluster_id(),
+                "-c",
+                str(self.config_file),
+            ),
             capture_output=True,
             text=True,
         )
@@ -128,20 +142,28 @@ class KafkaBroker:
 
     def _java(self, main: str, *args: str, heap: str = "-Xmx256m") -> list[str]:
         return [
-            require_command("java"), heap, "-XX:+UseSerialGC",
+            require_command("java"),
+            heap,
+            "-XX:+UseSerialGC",
             f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
-            "-cp", f"{self.libs}/*", main, *args,
+            "-cp",
+            f"{self.libs}/*",
+            main,
+            *args,
         ]
 
 
 def create_topics(bootstrap: str, names: Iterable[str], partitions: int) -> None:
     """Create the topics if missing, with the configured partition count."""
-    from confluent_kafka.admin import AdminClient, NewTopic
+    from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
     existing = set(admin.list_topics(timeout=20).topics)
-    wanted = [NewTopic(name, num_partitions=partitions, replication_factor=1)
-              for name in names if name not in existing]
+    wanted = [
+        NewTopic(name, num_partitions=partitions, replication_factor=1)
+        for name in names
+        if name not in existing
+    ]
     if not wanted:
         return
     for future in admin.create_topics(wanted, operation_timeout=30).values():

@@ -28,10 +28,12 @@ class ManagedProcess:
 
     @property
     def pid_file(self) -> Path:
+        """Holds the pid while the process runs."""
         return self.run_dir / "pids" / f"{self.name}.pid"
 
     @property
     def log_file(self) -> Path:
+        """Its stdout and stderr, appended across restarts."""
         return self.run_dir / "logs" / f"{self.name}.log"
 
     def pid(self) -> int | None:

@@ -18,17 +18,33 @@ class RedisServer:
 
     @property
     def url(self) -> str:
+        """redis:// URL for clients."""
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, process: ManagedProcess) -> None:
         """Start in the foreground of its own process group (no daemonize, so we own the pid)."""
         self.home.mkdir(parents=True, exist_ok=True)
-        process.start([
-            require_command("redis-server"),
-            "--bind", "127.0.0.1", "--port", str(self.port),
-            "--dir", str(self.home), "--save", "", "--appendonly", "yes",
-            "--appendfsync", "everysec", "--daemonize", "no", "--protected-mode", "yes",
-        ])
+        process.start(
+            [
+                require_command("redis-server"),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.home),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "yes",
+            ]
+        )
 
     def wait_ready(self, timeout: float = 20.0) -> bool:
         """Ready when the port accepts connections."""

@@ -13,7 +13,6 @@ import sys
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlparse
 
 import settings
@@ -67,7 +66,8 @@ def services(cfg: settings.Settings) -> list[Service]:
     def start_ingress(proc: ManagedProcess) -> None:
         proc.start(
             [sys.executable, "-m", "ingress", "--bind", f"{cfg.ingress_host}:{cfg.ingress_port}"],
-            env=child_env, cwd=ROOT,
+            env=child_env,
+            cwd=ROOT,
         )
 
     def start_flow(proc: ManagedProcess) -> None:
@@ -76,9 +76,13 @@ def services(cfg: settings.Settings) -> list[Service]:
     stack = [
         Service("kafka", kafka_port, start_kafka, broker.wait_ready, f"kafka://{broker.bootstrap}"),
         Service("redis", redis_port, redis.start, redis.wait_ready, redis.url),
-        Service("ingress", cfg.ingress_port, start_ingress,
-                lambda: wait_until(lambda: _http_ok(health), 60),
-                f"http://{cfg.ingress_host}:{cfg.ingress_port}"),
+        Service(
+            "ingress",
+            cfg.ingress_port,
+            start_ingress,
+            lambda: wait_until(lambda: _http_ok(health), 60),
+            f"http://{cfg.ingress_host}:{cfg.ingress_port}",
+        ),
     ]
     if (ROOT / "flows" / "__main__.py").exists():
         stack.append(Service("flow", 0, start_flow, lambda: True, "(no port)"))
@@ -98,7 +102,9 @@ def up() -> int:
     """Start whatever is not running yet; print URLs and log paths."""
     if docker_engine_answers():
         print(f"Docker engine found: docker compose -f {COMPOSE_FILE} up -d --build")
-        return subprocess.call(["docker", "compose", "-f", str(COMPOSE_FILE), "up", "-d", "--build"])
+        return subprocess.call(
+            ["docker", "compose", "-f", str(COMPOSE_FILE), "up", "-d", "--build"]
+        )
     cfg = settings.load()
     require_command("java")
     require_command("redis-server")
@@ -115,8 +121,9 @@ def up() -> int:
             print(f"{service.name} did not become ready; see {proc.log_file}", file=sys.stderr)
             return 1
         if service.name == "kafka":
-            create_topics(cfg.kafka_bootstrap, [cfg.topic_audio, cfg.topic_results],
-                          cfg.topic_partitions)
+            create_topics(
+                cfg.kafka_bootstrap, [cfg.topic_audio, cfg.topic_results], cfg.topic_partitions
+            )
         print(f"{service.name:8} started  (pid {proc.pid()})")
     print()
     status()

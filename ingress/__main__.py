@@ -19,7 +19,7 @@ def main() -> None:
     config = Config()
     config.bind = [args.bind]
     config.accesslog = "-"
-    asyncio.run(serve(create_app(), config))  # type: ignore[arg-type]
+    asyncio.run(serve(create_app(), config))
 
 
 if __name__ == "__main__":

@@ -66,7 +66,9 @@ class Settings:
     max_session_minutes: int = field(default_factory=lambda: _env_int("MAX_SESSION_MINUTES", 120))
     max_sessions_per_user: int = field(default_factory=lambda: _env_int("MAX_SESSIONS_PER_USER", 3))
     session_ttl_seconds: int = field(default_factory=lambda: _env_int("SESSION_TTL_SECONDS", 900))
-    rate_limit_per_minute: int = field(default_factory=lambda: _env_int("RATE_LIMIT_PER_MINUTE", 10))
+    rate_limit_per_minute: int = field(
+        default_factory=lambda: _env_int("RATE_LIMIT_PER_MINUTE", 10)
+    )
     supported_languages: tuple[str, ...] = field(
         default_factory=lambda: _env_list("SUPPORTED_LANGUAGES", "en,es")
     )

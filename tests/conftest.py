@@ -29,8 +29,9 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield bootstrap
         return
     home = tmp_path_factory.mktemp("kafka")
-    broker = KafkaBroker(home=home, port=free_port(), controller_port=free_port(),
-                         libs=fetch_jars(CACHE_DIR))
+    broker = KafkaBroker(
+        home=home, port=free_port(), controller_port=free_port(), libs=fetch_jars(CACHE_DIR)
+    )
     proc = ManagedProcess("kafka", home)
     broker.start(proc)
     try:
