@@ -1,0 +1,119 @@
+"""The interfaces every speech provider implements, and the errors they raise.
+
+One implementation per file; `providers.registry` picks them by name from
+settings. All calls are async and bounded by a timeout; blocking engines run in
+threads so that one slow call never holds up another session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from wire.errors import ErrorCode
+
+
+class ProviderError(Exception):
+    """A provider call failed; `code` is one of the stable provider codes."""
+
+    def __init__(self, code: ErrorCode, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Word:
+    """A recognised word with its place in the segment (ms from the segment's start)."""
+
+    text: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Speech-to-text result for one segment."""
+
+    text: str
+    language: str
+    words: tuple[Word, ...] = ()
+    final: bool = True
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A translated text; `untranslated` when no engine serves the pair and the source is kept."""
+
+    text: str
+    source_language: str
+    target_language: str
+    untranslated: bool = False
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A voice the dubbing path can speak with."""
+
+    id: str
+    name: str
+    language: str
+    gender: str | None = None
+    provider: str = ""
+
+
+@dataclass(frozen=True)
+class SpeechChunk:
+    """A piece of synthesized speech: PCM s16le mono at `sample_rate`."""
+
+    pcm: bytes
+    sample_rate: int
+
+
+@runtime_checkable
+class SpeechToText(Protocol):
+    """PCM s16le 16 kHz mono segment + language -> text with word timings."""
+
+    name: str
+
+    def languages(self) -> frozenset[str]:
+        """Languages this engine transcribes."""
+        ...
+
+    async def transcribe(self, pcm: bytes, language: str, *, final: bool = True) -> Transcript:
+        """Transcribe one segment; `final=False` asks for a quick partial where supported."""
+        ...
+
+
+@runtime_checkable
+class Translator(Protocol):
+    """Texts + source + target -> texts."""
+
+    name: str
+
+    async def translate(
+        self, texts: Sequence[str], source: str, target: str, *, glossary: str | None = None
+    ) -> list[Translation]:
+        """Translate each text; a pair with no engine comes back `untranslated`."""
+        ...
+
+
+@runtime_checkable
+class TextToSpeech(Protocol):
+    """Text + language + voice -> PCM s16le chunks at a stated sample rate."""
+
+    name: str
+
+    def synthesize(self, text: str, language: str, voice: str | None) -> AsyncIterator[SpeechChunk]:
+        """Stream the speech for the text as it is produced."""
+        ...
+
+
+@runtime_checkable
+class VoiceCatalog(Protocol):
+    """Voices per language, for GET /api/v1/dubbing/voices."""
+
+    async def voices(self, language: str | None = None) -> list[Voice]:
+        """The voices for a language, or all of them."""
+        ...

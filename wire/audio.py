@@ -1,0 +1,178 @@
+"""Audio records on the audio topic: a session's start, its PCM frames, its end.
+
+Binary, versioned, compact. Every record begins with a 4-byte header:
+magic `LD`, version (1), kind. Frames carry raw PCM s16le 16 kHz mono after a
+fixed header, never base64. The start record's settings are a small JSON body:
+it is sent once per connection, so readability wins there.
+
+    header   : b"LD" | u8 version | u8 kind
+    frame    : header | u8 len | session id | u64 seq | u64 capture_ms | u64 ingress_ms | pcm
+    start    : header | u8 len | session id | JSON settings
+    end      : header | u8 len | session id | u64 last seq | u64 ingress_ms
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+MAGIC = b"LD"
+VERSION = 1
+SAMPLE_RATE = 16000
+BYTES_PER_SAMPLE = 2
+KIND_START, KIND_FRAME, KIND_END = 1, 2, 3
+
+_HEADER = struct.Struct(">2sBB")
+_FRAME = struct.Struct(">QQQ")
+_END = struct.Struct(">QQ")
+MAX_SESSION_ID = 128
+
+Mode = Literal["dubbing", "subtitles", "both"]
+
+
+class RecordError(ValueError):
+    """A record that cannot be decoded: wrong magic, unknown version or kind, truncated."""
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """What the flow needs to know about a session, carried by its start record."""
+
+    session_id: str
+    user_id: str
+    tier: str = "free"
+    audio_dubbing: bool = True
+    live_subtitles: bool = False
+    source_language: str = "he"
+    target_language: str = "en"
+    subtitle_language: str | None = None
+    voice: str | None = None
+
+    @property
+    def subtitle_target(self) -> str:
+        """The language subtitles are shown in (the dubbing language unless set)."""
+        return self.subtitle_language or self.target_language
+
+
+@dataclass(frozen=True)
+class StartRecord:
+    """Opens (or re-opens, after a reconnect) a session's stream; idempotent in the flow."""
+
+    settings: SessionSettings
+
+    @property
+    def session_id(self) -> str:
+        """The session this record belongs to."""
+        return self.settings.session_id
+
+
+@dataclass(frozen=True)
+class AudioFrame:
+    """One chunk of PCM s16le 16 kHz mono with its place in the session's stream."""
+
+    session_id: str
+    seq: int
+    capture_ms: int
+    ingress_ms: int
+    pcm: bytes
+
+    @property
+    def duration_ms(self) -> float:
+        """How much audio the frame holds."""
+        return len(self.pcm) / (SAMPLE_RATE * BYTES_PER_SAMPLE) * 1000.0
+
+
+@dataclass(frozen=True)
+class EndRecord:
+    """The client ended the stream after frame `last_seq` (-1: no frames)."""
+
+    session_id: str
+    last_seq: int
+    ingress_ms: int
+
+
+AudioRecord = StartRecord | AudioFrame | EndRecord
+
+
+def _session_bytes(session_id: str) -> bytes:
+    raw = session_id.encode()
+    if not raw or len(raw) > MAX_SESSION_ID:
+        raise RecordError(f"session id must be 1..{MAX_SESSION_ID} bytes")
+    return bytes([len(raw)]) + raw
+
+
+def encode(record: AudioRecord) -> bytes:
+    """Serialise a record for the audio topic."""
+    if isinstance(record, AudioFrame):
+        return (
+            _HEADER.pack(MAGIC, VERSION, KIND_FRAME)
+            + _session_bytes(record.session_id)
+            + _FRAME.pack(record.seq, record.capture_ms, record.ingress_ms)
+            + record.pcm
+        )
+    if isinstance(record, StartRecord):
+        body = json.dumps(asdict(record.settings), separators=(",", ":")).encode()
+        return _HEADER.pack(MAGIC, VERSION, KIND_START) + _session_bytes(record.session_id) + body
+    return (
+        _HEADER.pack(MAGIC, VERSION, KIND_END)
+        + _session_bytes(record.session_id)
+        + _END.pack(record.last_seq + 1, record.ingress_ms)  # +1 keeps "no frames" unsigned
+    )
+
+
+def decode(data: bytes) -> AudioRecord:
+    """Parse a record; raise RecordError with the reason for anything malformed."""
+    if len(data) < _HEADER.size + 2:
+        raise RecordError("record too short")
+    magic, version, kind = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise RecordError("not a livedub audio record (bad magic)")
+    if version != VERSION:
+        raise RecordError(f"unsupported record version {version}")
+    id_len = data[_HEADER.size]
+    body_at = _HEADER.size + 1 + id_len
+    if id_len == 0 or len(data) < body_at:
+        raise RecordError("truncated session id")
+    try:
+        session_id = data[_HEADER.size + 1 : body_at].decode()
+    except UnicodeDecodeError as exc:
+        raise RecordError("session id is not utf-8") from exc
+    body = data[body_at:]
+    if kind == KIND_FRAME:
+        return _decode_frame(session_id, body)
+    if kind == KIND_START:
+        return _decode_start(session_id, body)
+    if kind == KIND_END:
+        if len(body) != _END.size:
+            raise RecordError("end record has the wrong length")
+        last_plus_one, ingress_ms = _END.unpack(body)
+        return EndRecord(session_id, last_plus_one - 1, ingress_ms)
+    raise RecordError(f"unknown record kind {kind}")
+
+
+def _decode_frame(session_id: str, body: bytes) -> AudioFrame:
+    if len(body) < _FRAME.size:
+        raise RecordError("truncated frame header")
+    seq, capture_ms, ingress_ms = _FRAME.unpack_from(body)
+    pcm = body[_FRAME.size :]
+    if len(pcm) % BYTES_PER_SAMPLE:
+        raise RecordError("PCM s16le payload must have an even length")
+    return AudioFrame(session_id, seq, capture_ms, ingress_ms, pcm)
+
+
+def _decode_start(session_id: str, body: bytes) -> StartRecord:
+    try:
+        fields = json.loads(body)
+        settings = SessionSettings(**fields)
+    except (ValueError, TypeError) as exc:
+        raise RecordError(f"bad start record settings: {exc}") from exc
+    if settings.session_id != session_id:
+        raise RecordError("start record session id does not match its header")
+    return StartRecord(settings)
+
+
+def session_key(record: AudioRecord) -> bytes:
+    """The Kafka key: all of a session's records go to one partition, in order."""
+    return record.session_id.encode()
