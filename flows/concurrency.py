@@ -1,0 +1,38 @@
+"""Run a batch's provider calls concurrently from Bytewax's synchronous operators.
+
+Bytewax calls operators synchronously on its worker threads (an `async def`
+given to `op.map` would silently yield coroutine objects). Each worker thread
+gets one long-lived event loop; a batch's coroutines are gathered on it, so
+calls for different sessions overlap instead of queueing behind each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_local = threading.local()
+
+
+def worker_loop() -> asyncio.AbstractEventLoop:
+    """The calling thread's event loop, created on first use and kept for the worker's life."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        _local.loop = loop
+    return loop
+
+
+def run_batch(calls: Sequence[Awaitable[T]]) -> list[T]:
+    """Await all calls concurrently on this worker's loop; results keep the input order."""
+    if not calls:
+        return []
+
+    async def gather() -> list[T]:
+        return list(await asyncio.gather(*calls))
+
+    return worker_loop().run_until_complete(gather())

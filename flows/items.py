@@ -1,0 +1,87 @@
+"""What travels between the dataflow's steps, after decoding and before events.
+
+Every item carries the session's settings, so no step needs a side lookup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from providers.base import ProviderError, Transcript, Translation
+from wire.audio import SessionSettings
+
+
+@dataclass(frozen=True)
+class SpeechSegment:
+    """An utterance (final) or the growing start of one (partial), ready for speech-to-text."""
+
+    settings: SessionSettings
+    segment: int
+    pcm: bytes
+    start_ms: int
+    end_ms: int
+    final: bool
+    partial_index: int = 0
+    source_ingress_ms: int = 0
+
+    @property
+    def part(self) -> str:
+        """Distinguishes a segment's partials from its final in event ids."""
+        return "final" if self.final else f"p{self.partial_index}"
+
+
+@dataclass(frozen=True)
+class StreamEnd:
+    """The session's stream ended: every segment before it has been emitted."""
+
+    settings: SessionSettings
+    segments: int
+
+
+@dataclass(frozen=True)
+class UsageTick:
+    """The session's cumulative processed audio: a monotonic high-water mark."""
+
+    settings: SessionSettings
+    processed_ms: int
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class Transcribed:
+    """A segment after speech-to-text (or its provider error)."""
+
+    segment: SpeechSegment
+    transcript: Transcript | None
+    error: ProviderError | None = None
+    provider_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Translated:
+    """A transcribed segment with its translations, keyed by target language."""
+
+    transcribed: Transcribed
+    translations: dict[str, Translation] = field(default_factory=dict)
+    errors: dict[str, ProviderError] = field(default_factory=dict)
+    provider_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class PathDone:
+    """A path (transcript, subtitles, dubbing, usage) has emitted all of a session's events."""
+
+    settings: SessionSettings
+    path: str
+
+
+def expected_paths(settings: SessionSettings, with_usage: bool) -> frozenset[str]:
+    """The paths whose PathDone must arrive before the session's `ended` status."""
+    paths = {"transcript"}
+    if settings.live_subtitles:
+        paths.add("subtitles")
+    if settings.audio_dubbing:
+        paths.add("dubbing")
+    if with_usage:
+        paths.add("usage")
+    return frozenset(paths)

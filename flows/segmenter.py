@@ -1,0 +1,259 @@
+"""Per-session segmentation: order frames, drop repeats, find utterances, count audio.
+
+`SessionSegmenter` is the logic of the flow's one stateful step. It is a plain
+class (testable without a dataflow) whose whole state is a picklable
+`SessionState`, snapshotted by Bytewax recovery together with the Kafka
+offsets, so a replay after a crash re-derives the same segments with the same
+numbers (and so the same event ids), and the same usage high-water marks.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bytewax.operators import StatefulBatchLogic
+
+from flows.items import SpeechSegment, StreamEnd, UsageTick
+from flows.vad import FRAME_MS, SpeechDetector, VadState
+from wire.audio import AudioFrame, AudioRecord, EndRecord, SessionSettings, StartRecord
+from wire.errors import ErrorCode
+from wire.events import ResultEvent, error_event, event_id
+
+SAMPLES_PER_MS = 16
+BYTES_PER_MS = SAMPLES_PER_MS * 2
+
+SegmenterOutput = SpeechSegment | StreamEnd | UsageTick | ResultEvent
+
+
+@dataclass(frozen=True)
+class SegmenterConfig:
+    """Tunables of utterance detection (see settings for their environment names)."""
+
+    silence_ms: int = 330
+    max_utterance_ms: int = 8000
+    min_utterance_ms: int = 240
+    partial_interval_ms: int = 1200
+    partials: bool = True
+    preroll_ms: int = 240
+    max_gap_frames: int = 50
+    idle_timeout_s: float = 900.0
+    backlog_warn_ms: int = 3000
+    vad_aggressiveness: int = 2
+    with_usage: bool = True
+
+
+@dataclass
+class SessionState:
+    """A session's segmentation state; everything here is snapshotted."""
+
+    session_id: str = ""
+    settings: SessionSettings | None = None
+    next_seq: int = 0
+    pending: dict[int, AudioFrame] = field(default_factory=dict)
+    vad: VadState = field(default_factory=VadState)
+    processed_bytes: int = 0
+    segment: int = 0
+    preroll: deque[bytes] = field(default_factory=deque)
+    utterance: bytearray = field(default_factory=bytearray)
+    utterance_start_bytes: int = 0
+    partials_emitted: int = 0
+    charged_ms: int = -1
+    last_ingress_ms: int = 0
+    last_activity: float = field(default_factory=time.time)
+    warned_unstarted: bool = False
+
+
+class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionState]):
+    """Turns one session's records into speech segments, usage ticks and its end."""
+
+    def __init__(self, config: SegmenterConfig, resume: SessionState | None = None) -> None:
+        self.config = config
+        self.state = resume if resume is not None else SessionState()
+        self.detector = SpeechDetector(config.vad_aggressiveness, silence_ms=config.silence_ms)
+        if resume is not None:
+            self.detector.restore(resume.vad)
+
+    # -- Bytewax hooks -------------------------------------------------------
+
+    def on_batch(self, values: list[AudioRecord]) -> tuple[list[SegmenterOutput], bool]:
+        """Process a batch of records; partials and usage are coalesced per batch."""
+        out: list[SegmenterOutput] = []
+        state = self.state
+        state.last_activity = time.time()
+        for record in values:
+            state.session_id = record.session_id
+            if isinstance(record, StartRecord):
+                state.settings = record.settings
+            elif isinstance(record, AudioFrame):
+                self._accept_frame(record, out)
+            elif isinstance(record, EndRecord) and state.settings is not None:
+                self._finish(out)
+                return out, StatefulBatchLogic.DISCARD
+        self._emit_partial(out)
+        self._emit_usage(out, final=False)
+        self._report_backlog(out)
+        return out, StatefulBatchLogic.RETAIN
+
+    def on_notify(self) -> tuple[list[SegmenterOutput], bool]:
+        """The client went silent past the idle timeout: close the session's stream."""
+        out: list[SegmenterOutput] = []
+        if self.state.settings is not None:
+            self._finish(out)
+        return out, StatefulBatchLogic.DISCARD
+
+    def notify_at(self) -> datetime | None:
+        """Wake at the idle deadline (wall clock, so it survives restarts)."""
+        deadline = self.state.last_activity + self.config.idle_timeout_s
+        return datetime.fromtimestamp(deadline, UTC)
+
+    def snapshot(self) -> SessionState:
+        """A deep copy: the live state keeps changing after this returns."""
+        return copy.deepcopy(self.state)
+
+    # -- frames ----------------------------------------------------------------
+
+    def _accept_frame(self, frame: AudioFrame, out: list[SegmenterOutput]) -> None:
+        state = self.state
+        if state.settings is None:
+            if not state.warned_unstarted:
+                state.warned_unstarted = True
+                out.append(
+                    error_event(
+                        state.session_id,
+                        ErrorCode.RECORD_INVALID,
+                        "audio frames arrived before the session's start record; dropped",
+                        part="unstarted",
+                    )
+                )
+            return
+        if frame.seq < state.next_seq or frame.seq in state.pending:
+            return  # a repeat (producer retry or replay): already counted
+        state.pending[frame.seq] = frame
+        if len(state.pending) > self.config.max_gap_frames and state.next_seq not in state.pending:
+            state.next_seq = min(state.pending)  # the gap will not fill: move on
+        while state.next_seq in state.pending:
+            ready = state.pending.pop(state.next_seq)
+            state.next_seq += 1
+            state.last_ingress_ms = max(state.last_ingress_ms, ready.ingress_ms)
+            self._segment_audio(ready.pcm, out)
+
+    def _segment_audio(self, pcm: bytes, out: list[SegmenterOutput]) -> None:
+        state = self.state
+        for decision in self.detector.feed(state.vad, pcm):
+            state.processed_bytes += len(decision.frame)
+            if decision.starts:
+                preroll = b"".join(state.preroll)
+                state.utterance = bytearray(preroll)
+                state.utterance_start_bytes = state.processed_bytes - len(decision.frame)
+                state.utterance_start_bytes -= len(preroll)
+                state.partials_emitted = 0
+                state.preroll.clear()
+            if decision.in_speech:
+                state.utterance += decision.frame
+                if decision.ends:
+                    silence = self.detector.silence_frames * FRAME_MS * BYTES_PER_MS
+                    self._emit_final(out, trailing_silence_bytes=silence)
+                elif len(state.utterance) >= self.config.max_utterance_ms * BYTES_PER_MS:
+                    self._emit_final(out, trailing_silence_bytes=0)
+                    state.utterance_start_bytes = state.processed_bytes
+                    self.detector.restart(state.vad)  # bounds the history a snapshot keeps
+            else:
+                state.preroll.append(decision.frame)
+                while len(state.preroll) * FRAME_MS > self.config.preroll_ms:
+                    state.preroll.popleft()
+
+    # -- outputs -------------------------------------------------------------
+
+    def _emit_final(self, out: list[SegmenterOutput], trailing_silence_bytes: int) -> None:
+        state = self.state
+        assert state.settings is not None
+        pcm = bytes(state.utterance)
+        state.utterance = bytearray()
+        speech_bytes = len(pcm) - trailing_silence_bytes
+        if speech_bytes < self.config.min_utterance_ms * BYTES_PER_MS:
+            return  # a cough or a click, not an utterance
+        start = state.utterance_start_bytes
+        out.append(
+            SpeechSegment(
+                settings=state.settings,
+                segment=state.segment,
+                pcm=pcm,
+                start_ms=start // BYTES_PER_MS,
+                end_ms=(start + speech_bytes) // BYTES_PER_MS,
+                final=True,
+                source_ingress_ms=state.last_ingress_ms,
+            )
+        )
+        state.segment += 1
+        state.partials_emitted = 0
+
+    def _emit_partial(self, out: list[SegmenterOutput]) -> None:
+        """Emit the newest partial whose interval has passed; older ones are skipped."""
+        state = self.state
+        interval = self.config.partial_interval_ms * BYTES_PER_MS
+        if not (self.config.partials and state.vad.in_speech and state.settings):
+            return
+        due = len(state.utterance) // interval
+        if due <= state.partials_emitted:
+            return
+        # Exactly k intervals of audio, so a replay emits the same partial for the same k.
+        pcm = bytes(state.utterance[: due * interval])
+        start = state.utterance_start_bytes
+        out.append(
+            SpeechSegment(
+                settings=state.settings,
+                segment=state.segment,
+                pcm=pcm,
+                start_ms=start // BYTES_PER_MS,
+                end_ms=(start + len(pcm)) // BYTES_PER_MS,
+                final=False,
+                partial_index=due,
+                source_ingress_ms=state.last_ingress_ms,
+            )
+        )
+        state.partials_emitted = due
+
+    def _emit_usage(self, out: list[SegmenterOutput], final: bool) -> None:
+        state = self.state
+        if not self.config.with_usage or state.settings is None:
+            return
+        processed_ms = (state.processed_bytes + len(state.vad.leftover)) // BYTES_PER_MS
+        if processed_ms != state.charged_ms or final:
+            out.append(UsageTick(state.settings, processed_ms, final=final))
+            state.charged_ms = processed_ms
+
+    def _report_backlog(self, out: list[SegmenterOutput]) -> None:
+        state = self.state
+        if state.settings is None or not state.last_ingress_ms:
+            return
+        lag_ms = int(time.time() * 1000) - state.last_ingress_ms
+        if lag_ms > self.config.backlog_warn_ms:
+            bucket = state.processed_bytes // (5000 * BYTES_PER_MS)
+            out.append(
+                ResultEvent(
+                    type="status",
+                    id=event_id(state.session_id, -1, "status-backlog", bucket),
+                    session_id=state.session_id,
+                    status="backlog",
+                    extra={"lag_ms": lag_ms},
+                )
+            )
+
+    def _finish(self, out: list[SegmenterOutput]) -> None:
+        """Flush the open utterance, the last usage, then mark the stream's end."""
+        state = self.state
+        assert state.settings is not None
+        if state.vad.leftover:
+            state.processed_bytes += len(state.vad.leftover)
+            if state.vad.in_speech:
+                state.utterance += state.vad.leftover
+            state.vad.leftover = b""
+        if state.vad.in_speech and state.utterance:
+            self._emit_final(out, trailing_silence_bytes=0)
+            state.vad.in_speech = False
+        self._emit_usage(out, final=True)
+        out.append(StreamEnd(state.settings, state.segment))

@@ -1,0 +1,307 @@
+"""The provider steps of the dataflow: each takes a batch and calls providers concurrently.
+
+Each step is a plain function over a list, used with `op.flat_map_batch`; the
+batch's calls are gathered on the worker's event loop (see `flows.concurrency`).
+Provider failures become `error` events for that segment and the session goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from flows.concurrency import run_batch
+from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed, Translated
+from providers.base import (
+    ProviderError,
+    SpeechToText,
+    TextToSpeech,
+    Translation,
+    Translator,
+)
+from wire.errors import ErrorCode
+from wire.events import AudioFormat, ResultEvent, error_event, event_id
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MAX_AUDIO_CHUNK_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class SpeechProviders:
+    """The three engines a flow uses, and the guard timeout around each call."""
+
+    stt: SpeechToText
+    translator: Translator
+    tts: TextToSpeech
+    timeout_s: float = 20.0
+
+
+async def _guarded(
+    call: Callable[[], Awaitable[T]], timeout_s: float
+) -> tuple[T | None, ProviderError | None, float]:
+    """Await a provider call; map every failure to a ProviderError; measure its time."""
+    started = time.perf_counter()
+    try:
+        result = await asyncio.wait_for(call(), timeout_s)
+    except ProviderError as exc:
+        return None, exc, _ms_since(started)
+    except TimeoutError:
+        return (
+            None,
+            ProviderError(ErrorCode.PROVIDER_TIMEOUT, "provider call timed out"),
+            _ms_since(started),
+        )
+    except Exception as exc:  # an engine bug must not stop other sessions
+        log.exception("provider call failed")
+        return (
+            None,
+            ProviderError(ErrorCode.PROVIDER_UNAVAILABLE, f"provider failed: {type(exc).__name__}"),
+            _ms_since(started),
+        )
+    return result, None, _ms_since(started)
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
+
+
+# -- speech-to-text --------------------------------------------------------------
+
+
+def transcribe(
+    providers: SpeechProviders, batch: list[SpeechSegment | StreamEnd]
+) -> list[Transcribed | StreamEnd]:
+    """Transcribe every segment of the batch at once; stream ends pass through in place."""
+
+    async def one(item: SpeechSegment | StreamEnd) -> Transcribed | StreamEnd:
+        if isinstance(item, StreamEnd):
+            return item
+        lang = item.settings.source_language
+        result, error, took = await _guarded(
+            lambda: providers.stt.transcribe(item.pcm, lang, final=item.final), providers.timeout_s
+        )
+        return Transcribed(item, result, error, took)
+
+    return run_batch([one(item) for item in batch])
+
+
+def transcript_events(item: Transcribed | StreamEnd) -> list[ResultEvent | PathDone]:
+    """The `transcript` event (or its error) for a segment; the path's end marker."""
+    if isinstance(item, StreamEnd):
+        return [PathDone(item.settings, "transcript")]
+    seg = item.segment
+    sid = seg.settings.session_id
+    if item.error is not None:
+        return [
+            error_event(
+                sid, ErrorCode(item.error.code), str(item.error), seg.segment, f"stt-{seg.part}"
+            )
+        ]
+    if item.transcript is None or not item.transcript.text.strip():
+        return []
+    return [
+        ResultEvent(
+            type="transcript",
+            id=event_id(sid, seg.segment, "transcript", seg.part),
+            session_id=sid,
+            segment=seg.segment,
+            data=item.transcript.text.strip(),
+            start_ms=seg.start_ms,
+            end_ms=seg.end_ms,
+            language=item.transcript.language,
+            final=seg.final,
+            source_ingress_ms=seg.source_ingress_ms or None,
+            provider_ms=round(item.provider_ms, 1),
+        )
+    ]
+
+
+# -- translation ----------------------------------------------------------------------
+
+
+class TranslationCache:
+    """A small LRU: the subtitle and dubbing paths often ask for the same translation."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._items: OrderedDict[tuple[str, str, str], Translation] = OrderedDict()
+        self._size = size
+
+    def get(self, key: tuple[str, str, str]) -> Translation | None:
+        """A cached translation, refreshed as most recently used."""
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[str, str, str], value: Translation) -> None:
+        """Remember a translation, evicting the oldest beyond the size."""
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+async def _translate_one(
+    providers: SpeechProviders, cache: TranslationCache, text: str, source: str, target: str
+) -> tuple[Translation | None, ProviderError | None, float]:
+    key = (text, source, target)
+    if (hit := cache.get(key)) is not None:
+        return hit, None, 0.0
+    result, error, took = await _guarded(
+        lambda: providers.translator.translate([text], source, target), providers.timeout_s
+    )
+    if result is None:
+        return None, error, took
+    cache.put(key, result[0])
+    return result[0], None, took
+
+
+def translate_to(
+    providers: SpeechProviders,
+    cache: TranslationCache,
+    batch: list[Transcribed | StreamEnd],
+    target_of: Callable[[Transcribed], str],
+) -> list[Translated | StreamEnd]:
+    """Translate each transcribed segment to the language `target_of` picks for it."""
+
+    async def one(item: Transcribed | StreamEnd) -> Translated | StreamEnd:
+        if isinstance(item, StreamEnd) or item.transcript is None:
+            return item if isinstance(item, StreamEnd) else Translated(item)
+        text = item.transcript.text.strip()
+        target = target_of(item)
+        if not text:
+            return Translated(item)
+        source = item.segment.settings.source_language
+        result, error, took = await _translate_one(providers, cache, text, source, target)
+        if result is None:
+            assert error is not None
+            return Translated(item, errors={target: error}, provider_ms=took)
+        return Translated(item, translations={target: result}, provider_ms=took)
+
+    return run_batch([one(item) for item in batch])
+
+
+def subtitle_events(item: Translated | StreamEnd) -> list[ResultEvent | PathDone]:
+    """The `subtitle` event for a segment in the session's subtitle language."""
+    if isinstance(item, StreamEnd):
+        return [PathDone(item.settings, "subtitles")]
+    seg = item.transcribed.segment
+    sid = seg.settings.session_id
+    target = seg.settings.subtitle_target
+    if target in item.errors:
+        err = item.errors[target]
+        return [
+            error_event(sid, ErrorCode(err.code), str(err), seg.segment, f"subtitle-{seg.part}")
+        ]
+    translation = item.translations.get(target)
+    if translation is None:
+        return []
+    return [
+        ResultEvent(
+            type="subtitle",
+            id=event_id(sid, seg.segment, "subtitle", seg.part),
+            session_id=sid,
+            segment=seg.segment,
+            data=translation.text,
+            start_ms=seg.start_ms,
+            end_ms=seg.end_ms,
+            language=translation.target_language,
+            final=seg.final,
+            untranslated=translation.untranslated,
+            source_ingress_ms=seg.source_ingress_ms or None,
+            provider_ms=round(item.transcribed.provider_ms + item.provider_ms, 1),
+        )
+    ]
+
+
+# -- text-to-speech ---------------------------------------------------------------------
+
+
+def synthesize(
+    providers: SpeechProviders, batch: list[Translated | StreamEnd]
+) -> list[ResultEvent | PathDone]:
+    """Speak each final segment's translation; emit its audio as ordered chunks."""
+
+    async def one(item: Translated | StreamEnd) -> list[ResultEvent | PathDone]:
+        if isinstance(item, StreamEnd):
+            return [PathDone(item.settings, "dubbing")]
+        seg = item.transcribed.segment
+        sid = seg.settings.session_id
+        target = seg.settings.target_language
+        if target in item.errors:
+            err = item.errors[target]
+            return [error_event(sid, ErrorCode(err.code), str(err), seg.segment, "dub-translate")]
+        translation = item.translations.get(target)
+        if translation is None or (
+            translation.untranslated and target != seg.settings.source_language
+        ):
+            # Speaking the source text in the target voice would be wrong speech, not a dub.
+            if translation is not None:
+                return [
+                    error_event(
+                        sid,
+                        ErrorCode.LANGUAGE_UNSUPPORTED,
+                        f"no translation engine for {translation.source_language}->{target}; "
+                        "segment not dubbed",
+                        seg.segment,
+                        "dub",
+                    )
+                ]
+            return []
+
+        async def speak() -> list[tuple[bytes, int]]:
+            return [
+                (c.pcm, c.sample_rate)
+                async for c in providers.tts.synthesize(
+                    translation.text, target, seg.settings.voice
+                )
+            ]
+
+        chunks, error, took = await _guarded(speak, providers.timeout_s)
+        if error is not None or chunks is None:
+            assert error is not None
+            return [error_event(sid, ErrorCode(error.code), str(error), seg.segment, "tts")]
+        provider_ms = item.transcribed.provider_ms + item.provider_ms + took
+        return _audio_events(seg, target, chunks, provider_ms)
+
+    results = run_batch([one(item) for item in batch])
+    return [event for events in results for event in events]
+
+
+def _audio_events(
+    seg: SpeechSegment, language: str, chunks: list[tuple[bytes, int]], provider_ms: float
+) -> list[ResultEvent | PathDone]:
+    """Re-cut the speech into chunks of at most a second, numbered in order."""
+    if not chunks:
+        return []
+    rate = chunks[0][1]
+    pcm = b"".join(c[0] for c in chunks)
+    step = int(rate * MAX_AUDIO_CHUNK_SECONDS) * 2
+    pieces = [pcm[i : i + step] for i in range(0, len(pcm), step)]
+    sid = seg.settings.session_id
+    return [
+        ResultEvent(
+            type="audio",
+            id=event_id(sid, seg.segment, "audio", index),
+            session_id=sid,
+            segment=seg.segment,
+            data=base64.b64encode(piece).decode(),
+            start_ms=seg.start_ms,
+            end_ms=seg.end_ms,
+            language=language,
+            format=AudioFormat(sample_rate=rate),
+            chunk=index,
+            last_chunk=index == len(pieces) - 1,
+            source_ingress_ms=seg.source_ingress_ms or None,
+            provider_ms=round(provider_ms, 1),
+        )
+        for index, piece in enumerate(pieces)
+    ]

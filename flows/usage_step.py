@@ -1,0 +1,96 @@
+"""Charging processed audio: the segmenter's high-water marks applied to the ledger.
+
+The ledger's script is idempotent on the per-session high-water mark, so a
+replay after a crash re-applies marks it has seen (a no-op) and never misses
+one. If the ledger is unreachable the step retries, then raises: the flow
+restarts from its last snapshot and the replay charges what was missed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from flows.items import PathDone, UsageTick
+from wire.audio import SessionSettings
+from wire.errors import ErrorCode
+from wire.events import ResultEvent, error_event, event_id
+
+log = logging.getLogger(__name__)
+
+QUOTA_WARNING_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class UsageAnswer:
+    """The ledger's authoritative numbers after a charge."""
+
+    used_seconds: float
+    remaining_seconds: float | None
+    exceeded: bool
+
+
+class UsageLedger(Protocol):
+    """Applies a session's processed-audio high-water mark to its user's usage."""
+
+    def apply(self, settings: SessionSettings, processed_ms: int) -> UsageAnswer:
+        """Charge the part of `processed_ms` not charged before; answer the totals."""
+        ...
+
+
+@dataclass
+class UsageCharger:
+    """The flow step: one tick in, the usage event (and quota signals) out."""
+
+    ledger: UsageLedger
+    retry_for_s: float = 30.0
+
+    def charge(self, tick: UsageTick) -> list[ResultEvent | PathDone]:
+        """Apply the tick (retrying through a ledger outage) and describe the result."""
+        answer = self._apply_with_retry(tick)
+        sid = tick.settings.session_id
+        out: list[ResultEvent | PathDone] = [
+            ResultEvent(
+                type="usage",
+                id=event_id(sid, -1, "usage", tick.processed_ms),
+                session_id=sid,
+                seconds=tick.processed_ms / 1000.0,
+                remaining_seconds=answer.remaining_seconds,
+                extra={"used_seconds_today": round(answer.used_seconds, 3)},
+            )
+        ]
+        remaining = answer.remaining_seconds
+        if answer.exceeded:
+            out.append(
+                error_event(
+                    sid, ErrorCode.QUOTA_EXCEEDED, "daily free minutes used up", part="quota"
+                )
+            )
+        elif remaining is not None and remaining <= QUOTA_WARNING_SECONDS:
+            out.append(
+                ResultEvent(
+                    type="status",
+                    id=event_id(sid, -1, "status-quota_warning"),
+                    session_id=sid,
+                    status="quota_warning",
+                    remaining_seconds=remaining,
+                )
+            )
+        if tick.final:
+            out.append(PathDone(tick.settings, "usage"))
+        return out
+
+    def _apply_with_retry(self, tick: UsageTick) -> UsageAnswer:
+        deadline = time.monotonic() + self.retry_for_s
+        delay = 0.2
+        while True:
+            try:
+                return self.ledger.apply(tick.settings, tick.processed_ms)
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("usage ledger unreachable; retrying in %.1fs", delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)

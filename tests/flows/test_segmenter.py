@@ -1,0 +1,112 @@
+"""Segmentation logic without a dataflow: ordering, repeats, utterances, usage, the end."""
+
+from __future__ import annotations
+
+import pickle
+
+from flows.items import SpeechSegment, StreamEnd, UsageTick
+from flows.segmenter import SegmenterConfig, SessionSegmenter
+from tests.support.speech import frames, silence, utterances
+from wire.audio import AudioFrame, EndRecord, SessionSettings, StartRecord
+from wire.events import ResultEvent
+
+SETTINGS = SessionSettings(session_id="s1", user_id="u1", source_language="en", target_language="es")
+SENTENCES = ("The weather is nice today.", "We are going to the beach.", "Bring a hat and water.")
+
+
+def _records(pcm: bytes, session: str = "s1") -> list[AudioFrame]:
+    return [AudioFrame(session, i, i * 100, 0, f) for i, f in enumerate(frames(pcm))]
+
+
+def _run(seg: SessionSegmenter, records: list, batch: int = 5) -> list:
+    out: list = []
+    for i in range(0, len(records), batch):
+        emitted, _discard = seg.on_batch(records[i : i + batch])
+        out += emitted
+    return out
+
+
+def _finals(out: list) -> list[SpeechSegment]:
+    return [o for o in out if isinstance(o, SpeechSegment) and o.final]
+
+
+def test_one_final_segment_per_sentence_with_cue_times() -> None:
+    pcm = utterances(*SENTENCES)
+    seg = SessionSegmenter(SegmenterConfig())
+    out = _run(seg, [StartRecord(SETTINGS), *_records(pcm), EndRecord("s1", 10_000, 0)])
+    finals = _finals(out)
+    assert [f.segment for f in finals] == [0, 1, 2]
+    for f in finals:
+        assert f.end_ms > f.start_ms
+        assert len(f.pcm) >= (f.end_ms - f.start_ms) * 32
+    # The utterances do not overlap and sit inside the stream's duration.
+    assert all(a.end_ms <= b.start_ms for a, b in zip(finals, finals[1:], strict=False))
+    assert finals[-1].end_ms <= len(pcm) // 32
+    assert isinstance(out[-1], StreamEnd) and out[-1].segments == 3
+
+
+def test_out_of_order_and_repeated_frames_give_the_same_segments() -> None:
+    pcm = utterances(*SENTENCES)
+    ordered = _records(pcm)
+    shuffled = []
+    for i in range(0, len(ordered), 4):  # swap neighbours and repeat some frames
+        chunk = ordered[i : i + 4][::-1]
+        shuffled += chunk + chunk[:1]
+    base = _finals(_run(SessionSegmenter(SegmenterConfig()), [StartRecord(SETTINGS), *ordered]))
+    messy = _finals(_run(SessionSegmenter(SegmenterConfig()), [StartRecord(SETTINGS), *shuffled]))
+    assert [(s.segment, s.start_ms, s.end_ms, s.pcm) for s in messy] == [
+        (s.segment, s.start_ms, s.end_ms, s.pcm) for s in base
+    ]
+
+
+def test_usage_counts_every_accepted_frame_once() -> None:
+    pcm = utterances(*SENTENCES[:2]) + silence(55)  # not a multiple of the VAD frame
+    records = _records(pcm)
+    seg = SessionSegmenter(SegmenterConfig())
+    out = _run(seg, [StartRecord(SETTINGS), *records, *records[:7], EndRecord("s1", 999, 0)])
+    ticks = [o for o in out if isinstance(o, UsageTick)]
+    assert ticks[-1].final
+    assert ticks[-1].processed_ms == len(pcm) // 32
+    assert [t.processed_ms for t in ticks] == sorted(t.processed_ms for t in ticks)
+
+
+def test_long_speech_is_cut_at_the_maximum_length() -> None:
+    pcm = utterances(" ".join(SENTENCES * 2), gap_ms=300)
+    config = SegmenterConfig(max_utterance_ms=3000, partials=False)
+    finals = _finals(_run(SessionSegmenter(config), [StartRecord(SETTINGS), *_records(pcm)]))
+    assert len(finals) >= 3
+    assert all(f.end_ms - f.start_ms <= 3000 for f in finals)
+
+
+def test_partials_grow_and_are_replay_stable() -> None:
+    pcm = utterances(SENTENCES[0] + " " + SENTENCES[1])
+    config = SegmenterConfig(partial_interval_ms=600)
+    records = [StartRecord(SETTINGS), *_records(pcm)]
+    partials_a = [o for o in _run(SessionSegmenter(config), records, batch=3)
+                  if isinstance(o, SpeechSegment) and not o.final]
+    partials_b = [o for o in _run(SessionSegmenter(config), records, batch=1)
+                  if isinstance(o, SpeechSegment) and not o.final]
+    assert partials_a, "speech longer than the interval yields partials"
+    sizes = [len(p.pcm) for p in partials_a]
+    assert sizes == sorted(sizes)
+    # Whatever the batching, a partial with the same index holds the same audio.
+    by_index = {p.partial_index: p.pcm for p in partials_b}
+    assert all(by_index[p.partial_index] == p.pcm for p in partials_a)
+
+
+def test_snapshot_resume_continues_exactly() -> None:
+    records = [StartRecord(SETTINGS), *_records(utterances(*SENTENCES))]
+    whole = _finals(_run(SessionSegmenter(SegmenterConfig()), records))
+    first = SessionSegmenter(SegmenterConfig())
+    half = len(records) // 2
+    out = _run(first, records[:half])
+    resumed = SessionSegmenter(SegmenterConfig(), pickle.loads(pickle.dumps(first.snapshot())))
+    out += _run(resumed, records[half:])
+    assert [(s.segment, s.pcm) for s in _finals(out)] == [(s.segment, s.pcm) for s in whole]
+
+
+def test_frames_before_start_are_reported_once() -> None:
+    seg = SessionSegmenter(SegmenterConfig())
+    out = _run(seg, _records(utterances(SENTENCES[0]))[:10])
+    errors = [o for o in out if isinstance(o, ResultEvent)]
+    assert len(errors) == 1 and errors[0].code == "record_invalid"
