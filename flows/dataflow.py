@@ -5,7 +5,7 @@
         └─ speech segments ─ speech-to-text ─ transcript events ─────┤
                ├─ [subtitles] translate(subtitle language) ─ subtitle events ─┤
                └─ [dubbing] translate(target language) ─ text-to-speech ─ audio events ─┤
-    all events ─ key by session ─ finish (`ended` after the last event) ─ out
+    all events ─ key by session ─ route and finish (`ended` after the last event) ─ out
 
 `process_audio` is that middle part, shared by the live flow (Kafka in, Kafka
 out, see `flows.live`) and the file mode (`just dub`, see `flows.dub_file`).
@@ -20,8 +20,8 @@ import bytewax.operators as op
 from bytewax.dataflow import Stream, operator
 
 from flows.decode import Rejected, is_record, rejected_event
-from flows.finish import SessionFinisher
-from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed, UsageTick
+from flows.finish import Routed, SessionFinisher
+from flows.items import PathDone, RouteChange, SpeechSegment, StreamEnd, Transcribed, UsageTick
 from flows.segmenter import SegmenterConfig, SegmenterOutput, SessionSegmenter
 from flows.speech_steps import (
     SpeechProviders,
@@ -36,7 +36,7 @@ from flows.usage_step import UsageCharger, UsageLedger
 from wire.audio import AudioRecord
 from wire.events import ResultEvent
 
-Outcome = ResultEvent | PathDone
+Outcome = ResultEvent | PathDone | RouteChange
 
 
 @operator
@@ -46,8 +46,8 @@ def process_audio(
     providers: SpeechProviders,
     ledger: UsageLedger | None,
     config: SegmenterConfig,
-) -> Stream[ResultEvent]:
-    """Audio records in, each session's result events out (ending with `ended`)."""
+) -> Stream[Routed]:
+    """Audio records in; each session's events out with their partition, `ended` last."""
     valid = op.branch("is_record", records, is_record)
     # `branch` narrows only its true side; the false side holds just the rejections.
     rejects = op.map("rejected_events", cast(Stream[Rejected], valid.falses), rejected_event)
@@ -59,7 +59,7 @@ def process_audio(
 
     usage_ticks = op.filter_map("usage_ticks", segmented, _usage_tick)
     speech = op.filter_map("speech", segmented, _speech_or_end)
-    passthrough = op.filter_map("segmenter_events", segmented, _segmenter_event)
+    passthrough = op.filter_map("segmenter_outcomes", segmented, _segmenter_outcome)
     usage: Stream[Outcome] = (
         op.flat_map("charge_usage", usage_ticks, UsageCharger(ledger).charge)
         if ledger is not None
@@ -106,8 +106,8 @@ def _usage_tick(item: SegmenterOutput) -> UsageTick | None:
     return item if isinstance(item, UsageTick) else None
 
 
-def _segmenter_event(item: SegmenterOutput) -> ResultEvent | None:
-    return item if isinstance(item, ResultEvent) else None
+def _segmenter_outcome(item: SegmenterOutput) -> ResultEvent | RouteChange | None:
+    return item if isinstance(item, ResultEvent | RouteChange) else None
 
 
 def _speech_or_end(item: SegmenterOutput) -> SpeechSegment | StreamEnd | None:

@@ -68,6 +68,13 @@ class Translated:
 
 
 @dataclass(frozen=True)
+class RouteChange:
+    """A (re)started stream names where its results go from now on."""
+
+    settings: SessionSettings
+
+
+@dataclass(frozen=True)
 class PathDone:
     """A path (transcript, subtitles, dubbing, usage) has emitted all of a session's events."""
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from bytewax.operators import StatefulBatchLogic
 
-from flows.items import SpeechSegment, StreamEnd, UsageTick
+from flows.items import RouteChange, SpeechSegment, StreamEnd, UsageTick
 from flows.vad import FRAME_MS, SpeechDetector, VadState
 from wire.audio import AudioFrame, AudioRecord, EndRecord, SessionSettings, StartRecord
 from wire.errors import ErrorCode
@@ -26,7 +26,7 @@ from wire.events import ResultEvent, error_event, event_id
 SAMPLES_PER_MS = 16
 BYTES_PER_MS = SAMPLES_PER_MS * 2
 
-SegmenterOutput = SpeechSegment | StreamEnd | UsageTick | ResultEvent
+SegmenterOutput = SpeechSegment | StreamEnd | UsageTick | RouteChange | ResultEvent
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
             state.session_id = record.session_id
             if isinstance(record, StartRecord):
                 state.settings = record.settings
+                out.append(RouteChange(record.settings))
             elif isinstance(record, AudioFrame):
                 self._accept_frame(record, out)
             elif isinstance(record, EndRecord) and state.settings is not None:

@@ -16,8 +16,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import settings
 from flows.concurrency import run_batch
 from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed, Translated
+from providers import registry
 from providers.base import (
     ProviderError,
     SpeechToText,
@@ -42,6 +44,16 @@ class SpeechProviders:
     translator: Translator
     tts: TextToSpeech
     timeout_s: float = 20.0
+
+    @classmethod
+    def from_settings(cls, cfg: settings.Settings) -> SpeechProviders:
+        """The engines named by configuration (models load once per process)."""
+        return cls(
+            stt=registry.speech_to_text(cfg),
+            translator=registry.translator(cfg),
+            tts=registry.text_to_speech(cfg),
+            timeout_s=cfg.provider_timeout_seconds * 2,  # providers time out first, this guards
+        )
 
 
 async def _guarded(

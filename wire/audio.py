@@ -49,6 +49,9 @@ class SessionSettings:
     target_language: str = "en"
     subtitle_language: str | None = None
     voice: str | None = None
+    # The results-topic partition read by the ingress holding the session's socket;
+    # None lets the producer partition by session key.
+    reply_partition: int | None = None
 
     @property
     def subtitle_target(self) -> str:

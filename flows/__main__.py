@@ -1,0 +1,50 @@
+"""`python -m flows [-i ID -a ADDRS]`: the live flow under `bytewax.run`, with recovery.
+
+Initialises the recovery directory on first start, then hands over to
+`python -m bytewax.run` with the snapshot and backup intervals and the worker
+count from configuration. Extra arguments (`-i`/`-a` for multi-process
+clusters) pass through.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from bytewax.recovery import init_db_dir
+
+import settings
+
+
+def bytewax_argv(cfg: settings.Settings, extra: list[str]) -> list[str]:
+    """The `bytewax.run` command line for the live flow."""
+    return [
+        sys.executable, "-m", "bytewax.run", "flows.live:build_live_flow()",
+        "-r", cfg.recovery_dir,
+        "-s", str(cfg.snapshot_interval_seconds),
+        "-b", str(cfg.backup_interval_seconds),
+        "-w", str(cfg.flow_workers),
+        *extra,
+    ]
+
+
+def ensure_recovery_dir(cfg: settings.Settings) -> None:
+    """Create the recovery partitions once; later starts resume from them."""
+    directory = Path(cfg.recovery_dir)
+    if not any(directory.glob("part-*.sqlite3")):
+        directory.mkdir(parents=True, exist_ok=True)
+        init_db_dir(directory, cfg.recovery_partitions)
+
+
+def main() -> None:
+    """Prepare recovery and become the Bytewax runner (same pid, so stop signals reach it)."""
+    cfg = settings.load()
+    ensure_recovery_dir(cfg)
+    argv = bytewax_argv(cfg, sys.argv[1:])
+    print("starting flow:", " ".join(argv[1:]), flush=True)
+    os.execv(sys.executable, argv)
+
+
+if __name__ == "__main__":
+    main()
