@@ -25,6 +25,7 @@ import redis.asyncio
 from redis.exceptions import NoScriptError
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 U = TypeVar("U")
 
 Arg = str | int | float
@@ -51,15 +52,15 @@ class LuaScript:
 
 
 @dataclass(frozen=True)
-class ScriptCall(Generic[T]):
+class ScriptCall(Generic[T_co]):
     """A script with its keys and arguments, and how to turn its reply into a typed value."""
 
     script: LuaScript
     keys: Sequence[str]
     args: Sequence[Arg]
-    parse: Callable[[Any], T]
+    parse: Callable[[Any], T_co]
 
-    def then(self, convert: Callable[[T], U]) -> ScriptCall[U]:
+    def then(self, convert: Callable[[T_co], U]) -> ScriptCall[U]:
         """The same call, its parsed reply converted further."""
         return ScriptCall(
             self.script, self.keys, self.args, lambda reply: convert(self.parse(reply))
