@@ -46,6 +46,11 @@ def minutes_to_ms(minutes: float) -> int:
     return round(minutes * 60_000)
 
 
+def hold_member(requested_ms: int, hold_id: str) -> str:
+    """A hold in the day's holds zset: its amount first, which the Lua sums."""
+    return f"{requested_ms}:{hold_id}"
+
+
 @dataclass(frozen=True)
 class QuotaStatus:
     """The authoritative numbers for one user and UTC day (all durations in ms)."""
@@ -91,8 +96,8 @@ class Reservation:
 
     @property
     def hold_member(self) -> str:
-        """The hold's member in the day's holds zset (its amount, then its id)."""
-        return f"{self.requested_ms}:{self.hold_id}"
+        """The hold's member in the day's holds zset."""
+        return hold_member(self.requested_ms, self.hold_id)
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,7 @@ class QuotaPolicy:
         self, user_id: str, tier: str, day: date, used_ms: int, reserved_ms: int
     ) -> QuotaStatus:
         """The status record from a script's used and reserved counts."""
-        return QuotaStatus(user_id, tier, day, int(used_ms), int(reserved_ms), self.limit_ms(tier))
+        return QuotaStatus(user_id, tier, day, used_ms, reserved_ms, self.limit_ms(tier))
 
 
 class Quotas:
@@ -166,12 +171,8 @@ class Quotas:
             status = self.policy.status(user_id, tier, day, used, reserved)
             return Reservation(bool(granted), hold_id, requested, status)
 
-        args: list[Arg] = [
-            now_ms,
-            requested,
-            -1 if limit is None else limit,
-            f"{requested}:{hold_id}",
-        ]
+        member = hold_member(requested, hold_id)
+        args: list[Arg] = [now_ms, requested, -1 if limit is None else limit, member]
         args += [now_ms + self.hold_ms, self.policy.key_ttl_ms(now)]
         return ScriptCall(_RESERVE, self.policy.day_keys(user_id, day), args, parse)
 
