@@ -1,0 +1,49 @@
+"""Every Redis key livedub's state uses, named in one place.
+
+    ld:quota:<user>:<yyyy-mm-dd>        hash   used_ms: audio charged that UTC day
+    ld:quota:<user>:<yyyy-mm-dd>:holds  zset   open reservations "<ms>:<id>", scored by expiry
+    ld:usage:<session>                  hash   the usage ledger: processed_ms high-water mark
+    ld:session:<session>                hash   a session's owner, settings, status, counters
+    ld:user:<user>:sessions             zset   the owner's live sessions, score expiry ms
+    ld:rate:<user>:<scope>              zset   request times in the sliding window
+
+Day keys expire a day after their day ends; everything else expires with the
+thing it describes. Scripts touch keys of several users' or sessions' names, so
+state needs a single Redis (or a primary), not Redis Cluster.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+PREFIX = "ld"
+
+
+def quota_day(user_id: str, day: date) -> str:
+    """Audio seconds (ms) charged to a user on one UTC day."""
+    return f"{PREFIX}:quota:{user_id}:{day.isoformat()}"
+
+
+def quota_holds(user_id: str, day: date) -> str:
+    """A user's open reservations for one UTC day."""
+    return f"{quota_day(user_id, day)}:holds"
+
+
+def usage_ledger(session_id: str) -> str:
+    """The session's processed-audio high-water mark (exactly-once charging)."""
+    return f"{PREFIX}:usage:{session_id}"
+
+
+def session(session_id: str) -> str:
+    """A session record."""
+    return f"{PREFIX}:session:{session_id}"
+
+
+def user_sessions(user_id: str) -> str:
+    """The index of a user's live sessions, for the concurrent-session cap."""
+    return f"{PREFIX}:user:{user_id}:sessions"
+
+
+def rate_limit(user_id: str, scope: str) -> str:
+    """A user's recent requests in one rate-limited scope."""
+    return f"{PREFIX}:rate:{user_id}:{scope}"

@@ -1,0 +1,6 @@
+-- Release a reservation; settling twice, or after it lapsed, releases nothing.
+-- KEYS: day hash, holds zset (of the day it was made).  ARGV: now_ms, hold member.
+-- Returns {released 0/1, used_ms, reserved_ms after}.
+prune_holds(KEYS[2], tonumber(ARGV[1]))
+local released = redis.call('ZREM', KEYS[2], ARGV[2])
+return {released, used_ms(KEYS[1]), reserved_ms(KEYS[2])}

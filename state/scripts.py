@@ -1,0 +1,112 @@
+"""Lua scripts from `state/lua/`, run by EVALSHA with one runner for sync and async clients.
+
+A domain method (quotas, sessions, rate limits, usage) does not talk to Redis:
+it returns a `ScriptCall` (script, keys, arguments and a parser for the reply).
+`ScriptRunner` runs calls on a `redis.Redis` (the Bytewax flow, which is
+synchronous), `AsyncScriptRunner` on a `redis.asyncio.Redis` (the ingress), so
+the logic exists once and only the I/O has two flavours.
+
+Scripts are sent by SHA1. The first call on a server, or any call after a
+`SCRIPT FLUSH` or a restart, gets NOSCRIPT: the runner loads the source once and
+retries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from typing import Any, Generic, TypeVar
+
+import redis
+import redis.asyncio
+from redis.exceptions import NoScriptError
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+U = TypeVar("U")
+
+Arg = str | int | float
+
+
+@dataclass(frozen=True)
+class LuaScript:
+    """One script's source and SHA1; `libraries` are prepended so scripts share Lua helpers."""
+
+    name: str
+    source: str
+
+    @cached_property
+    def sha(self) -> str:
+        """The SHA1 Redis knows the script by."""
+        return hashlib.sha1(self.source.encode()).hexdigest()
+
+    @classmethod
+    def load(cls, name: str, *libraries: str) -> LuaScript:
+        """Read `state/lua/<name>.lua`, after the named library files (same folder)."""
+        folder = resources.files("state") / "lua"
+        parts = [(folder / f"{part}.lua").read_text() for part in (*libraries, name)]
+        return cls(name, "\n".join(parts))
+
+
+@dataclass(frozen=True)
+class ScriptCall(Generic[T_co]):
+    """A script with its keys and arguments, and how to turn its reply into a typed value."""
+
+    script: LuaScript
+    keys: Sequence[str]
+    args: Sequence[Arg]
+    parse: Callable[[Any], T_co]
+
+    def then(self, convert: Callable[[T_co], U]) -> ScriptCall[U]:
+        """The same call, its parsed reply converted further."""
+        return ScriptCall(
+            self.script, self.keys, self.args, lambda reply: convert(self.parse(reply))
+        )
+
+
+class ScriptRunner:
+    """Runs script calls on a synchronous client (the flow)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+
+    def __call__(self, call: ScriptCall[T]) -> T:
+        """Run the call; load the script first if the server does not have it."""
+        script, keys = call.script, call.keys
+        try:
+            reply = self.client.evalsha(script.sha, len(keys), *keys, *call.args)
+        except NoScriptError:
+            self.client.script_load(script.source)
+            reply = self.client.evalsha(script.sha, len(keys), *keys, *call.args)
+        return call.parse(reply)
+
+
+class AsyncScriptRunner:
+    """Runs script calls on an asyncio client (the ingress)."""
+
+    def __init__(self, client: redis.asyncio.Redis) -> None:
+        self.client = client
+
+    async def __call__(self, call: ScriptCall[T]) -> T:
+        """Run the call; load the script first if the server does not have it."""
+        script, keys = call.script, call.keys
+        try:
+            reply = await self.client.evalsha(script.sha, len(keys), *keys, *call.args)
+        except NoScriptError:
+            await self.client.script_load(script.source)
+            reply = await self.client.evalsha(script.sha, len(keys), *keys, *call.args)
+        return call.parse(reply)
+
+
+def text(value: bytes | str) -> str:
+    """A reply string, whether or not the client decodes responses."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def fields(flat: Sequence[bytes | str]) -> dict[str, str]:
+    """An HGETALL-style flat reply (field, value, field, value...) as a dict."""
+    items = [text(item) for item in flat]
+    return dict(zip(items[::2], items[1::2], strict=True))

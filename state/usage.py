@@ -1,0 +1,114 @@
+"""Charging processed audio exactly once, from the flow's own per-session totals.
+
+The flow keeps, in its Bytewax state, each session's cumulative processed audio
+in ms. That state and the Kafka offsets are snapshotted together, so after a
+crash the flow resumes from a snapshot and processes the same audio again,
+computing the same totals again. `apply_usage` sends the total, not an
+increment: the usage ledger keeps the highest total seen for the session (its
+high-water mark) and the script charges only the part above it, to the user's
+day (`state.quotas`) and to the session record. A replayed, duplicated or
+reordered total at or below the mark charges nothing, and a total the crash
+interrupted is charged when the replay reaches it, so a session is charged
+exactly its highest total.
+
+The charge goes to the UTC day of `now`. The answer carries the day's
+authoritative numbers; when `status.exceeded` turns true for a free user the
+flow stops the stream with a `quota_exceeded` error.
+
+Reservations (`state.quotas`) are separate holds that this charge does not
+touch; the ingress releases them with `settle` when a session ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from settings import Settings
+from state import keys
+from state.clock import Clock, from_ms, to_ms, utc_day, utc_now
+from state.quotas import QuotaPolicy, QuotaStatus
+from state.scripts import Arg, LuaScript, ScriptCall, fields
+
+# A replay comes from the last snapshot (seconds to minutes back); a week is far
+# beyond any replay, and each charge renews it.
+LEDGER_TTL = timedelta(days=7)
+
+_APPLY = LuaScript.load("usage_apply", "quota_lib")
+_READ = LuaScript.load("read_hash")
+
+
+@dataclass(frozen=True)
+class UsageCharge:
+    """The answer to `apply_usage`."""
+
+    session_id: str
+    charged_ms: int  # what this call added (0 for a replay)
+    high_water_ms: int  # the session's charged total after this call
+    status: QuotaStatus  # the user's day after this call
+
+    @property
+    def exceeded(self) -> bool:
+        """The user has no quota left today: the flow ends the stream."""
+        return self.status.exceeded
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """A session's line in the usage ledger."""
+
+    session_id: str
+    user_id: str
+    processed_ms: int  # the high-water mark: everything charged for the session
+    updated_at: datetime
+
+
+class Usage:
+    """The idempotent usage ledger. Methods return calls for a runner."""
+
+    def __init__(self, cfg: Settings, clock: Clock = utc_now) -> None:
+        self.policy = QuotaPolicy(cfg)
+        self.clock = clock
+
+    def apply_usage(
+        self,
+        session_id: str,
+        user_id: str,
+        tier: str,
+        processed_ms_total: int,
+        now: datetime | None = None,
+    ) -> ScriptCall[UsageCharge]:
+        """Charge whatever part of the session's cumulative total was not charged before."""
+        if processed_ms_total < 0:
+            raise ValueError("processed_ms_total is a cumulative total and cannot be negative")
+        now = now or self.clock()
+        day = utc_day(now)
+
+        def parse(reply: list[int]) -> UsageCharge:
+            charged, high_water, used, reserved = reply
+            status = self.policy.status(user_id, tier, day, used, reserved)
+            return UsageCharge(session_id, charged, high_water, status)
+
+        call_keys = [keys.usage_ledger(session_id), *self.policy.day_keys(user_id, day)]
+        call_keys.append(keys.session(session_id))
+        ttl_ms = LEDGER_TTL // timedelta(milliseconds=1)
+        args: list[Arg] = [
+            int(processed_ms_total),
+            to_ms(now),
+            user_id,
+            self.policy.key_ttl_ms(now),
+            ttl_ms,
+        ]
+        return ScriptCall(_APPLY, call_keys, args, parse)
+
+    def ledger(self, session_id: str) -> ScriptCall[LedgerEntry | None]:
+        """The session's high-water mark, or None if nothing was charged (or it expired)."""
+
+        def parse(reply: list[bytes | str]) -> LedgerEntry | None:
+            if not reply:
+                return None
+            entry = fields(reply)
+            updated = from_ms(int(entry["updated_ms"]))
+            return LedgerEntry(session_id, entry["user_id"], int(entry["processed_ms"]), updated)
+
+        return ScriptCall(_READ, [keys.usage_ledger(session_id)], [], parse)

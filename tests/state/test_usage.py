@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from settings import Settings
+from state.quotas import Quotas
+from state.scripts import AsyncScriptRunner, ScriptRunner
+from state.sessions import Sessions
+from state.usage import Usage
+from tests.state.conftest import NOON, new_id
+from wire.audio import SessionSettings
+
+BATCH = [1_000, 2_500, 4_000, 7_250, 9_000]
+
+
+async def test_only_the_part_above_the_high_water_mark_is_charged(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    usage, session = Usage(state_cfg), new_id("s")
+    charges = [await run(usage.apply_usage(session, user, "free", total, NOON)) for total in BATCH]
+    assert [c.charged_ms for c in charges] == [1_000, 1_500, 1_500, 3_250, 1_750]
+    assert [c.high_water_ms for c in charges] == BATCH
+    assert charges[-1].status.used_ms == 9_000
+    assert charges[-1].status.remaining_ms == 291_000
+
+
+async def test_replays_charge_the_max_total_exactly_once(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    usage, first, second = Usage(state_cfg), new_id("s"), new_id("s")
+    await asyncio.gather(*(run(usage.apply_usage(first, user, "free", t, NOON)) for t in BATCH))
+    # The same batch again, interleaved with another session's, duplicated and shuffled.
+    calls = [(first, t) for t in BATCH * 2] + [(second, t) for t in [500, 3_000, 3_000, 2_000]]
+    random.Random(7).shuffle(calls)
+    replies = await asyncio.gather(
+        *(run(usage.apply_usage(s, user, "free", t, NOON)) for s, t in calls)
+    )
+    assert sum(r.charged_ms for r in replies if r.session_id == first) == 0
+    assert sum(r.charged_ms for r in replies if r.session_id == second) == 3_000
+    status = await run(Quotas(state_cfg).get_usage(user, now=NOON))
+    assert status.used_ms == 9_000 + 3_000
+    entry = await run(usage.ledger(first))
+    assert entry is not None
+    assert (entry.user_id, entry.processed_ms, entry.updated_at) == (user, 9_000, NOON)
+
+
+def test_a_crash_replay_from_a_snapshot_neither_double_charges_nor_misses(
+    run_sync: ScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    usage, session = Usage(state_cfg), new_id("s")
+    for total in (1_000, 2_000, 3_000):  # applied, then the flow crashes
+        run_sync(usage.apply_usage(session, user, "free", total, NOON))
+    # Restored from a snapshot taken at 1_000, the flow recomputes the same totals and goes on.
+    replay = [run_sync(usage.apply_usage(session, user, "free", t, NOON)) for t in (2_000, 3_000)]
+    after = run_sync(usage.apply_usage(session, user, "free", 4_500, NOON))
+    assert [r.charged_ms for r in replay] == [0, 0]
+    assert (after.charged_ms, after.status.used_ms) == (1_500, 4_500)
+
+
+async def test_exceeded_when_the_free_day_is_used_up(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    usage, session = Usage(state_cfg), new_id("s")
+    almost = await run(usage.apply_usage(session, user, "free", 299_999, NOON))
+    assert (almost.exceeded, almost.status.remaining_ms) == (False, 1)
+    done = await run(usage.apply_usage(session, user, "free", 300_000, NOON))
+    assert (done.exceeded, done.status.remaining_ms) == (True, 0)
+    over = await run(usage.apply_usage(session, user, "free", 301_500, NOON))
+    assert (over.charged_ms, over.status.used_ms, over.exceeded) == (1_500, 301_500, True)
+
+
+async def test_a_session_across_midnight_charges_each_day_its_part(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    usage, session = Usage(state_cfg), new_id("s")
+    before = datetime(2031, 3, 14, 23, 59, 59, tzinfo=UTC)
+    await run(usage.apply_usage(session, user, "free", 1_000, before))
+    after = await run(
+        usage.apply_usage(session, user, "free", 3_000, before + timedelta(seconds=2))
+    )
+    assert (after.status.day, after.status.used_ms, after.charged_ms) == (
+        date(2031, 3, 15),
+        2_000,
+        2_000,
+    )
+    yesterday = await run(Quotas(state_cfg).get_usage(user, now=before))
+    assert yesterday.used_ms == 1_000
+
+
+async def test_charges_show_on_the_live_session_record(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    sessions, usage = Sessions(state_cfg), Usage(state_cfg)
+    settings = SessionSettings(session_id=new_id("s"), user_id=user)
+    await run(sessions.create(settings, now=NOON))
+    await run(usage.apply_usage(settings.session_id, user, "free", 4_000, NOON))
+    await run(usage.apply_usage(settings.session_id, user, "free", 3_000, NOON))
+    record = await run(sessions.get(settings.session_id, now=NOON))
+    assert record is not None
+    assert record.processed_ms == 4_000
+
+
+async def test_usage_never_creates_a_session_record(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    session = new_id("s")
+    await run(Usage(state_cfg).apply_usage(session, user, "free", 4_000, NOON))
+    assert await run(Sessions(state_cfg).get(session, now=NOON)) is None
+    assert await run(Usage(state_cfg).ledger(session)) is not None
+
+
+async def test_ledger_of_an_unknown_session_is_empty(
+    run: AsyncScriptRunner, state_cfg: Settings
+) -> None:
+    assert await run(Usage(state_cfg).ledger(new_id("s"))) is None
+
+
+def test_totals_cannot_be_negative(state_cfg: Settings, user: str) -> None:
+    with pytest.raises(ValueError):
+        Usage(state_cfg).apply_usage(new_id("s"), user, "free", -1, NOON)
