@@ -20,11 +20,18 @@ import settings
 def bytewax_argv(cfg: settings.Settings, extra: list[str]) -> list[str]:
     """The `bytewax.run` command line for the live flow."""
     return [
-        sys.executable, "-m", "bytewax.run", "flows.live:build_live_flow()",
-        "-r", cfg.recovery_dir,
-        "-s", str(cfg.snapshot_interval_seconds),
-        "-b", str(cfg.backup_interval_seconds),
-        "-w", str(cfg.flow_workers),
+        sys.executable,
+        "-m",
+        "bytewax.run",
+        "flows.live:build_live_flow()",
+        "-r",
+        cfg.recovery_dir,
+        "-s",
+        str(cfg.snapshot_interval_seconds),
+        "-b",
+        str(cfg.backup_interval_seconds),
+        "-w",
+        str(cfg.flow_workers),
         *extra,
     ]
 
@@ -34,7 +41,7 @@ def ensure_recovery_dir(cfg: settings.Settings) -> None:
     directory = Path(cfg.recovery_dir)
     if not any(directory.glob("part-*.sqlite3")):
         directory.mkdir(parents=True, exist_ok=True)
-        init_db_dir(directory, cfg.recovery_partitions)
+        init_db_dir(directory, cfg.recovery_partitions)  # type: ignore[no-untyped-call]
 
 
 def main() -> None:

@@ -81,7 +81,7 @@ def dub_file(
         SegmenterConfig(with_usage=False, partials=False, idle_timeout_s=3600.0),
     )
     op.output("files", events, CallbackSink(collector.add))
-    cli_main(flow)
+    cli_main(flow)  # type: ignore[no-untyped-call]
     collector.close()
 
     out_dir.mkdir(parents=True, exist_ok=True)
