@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 
 from providers.base import Translation
+from providers.batches import kept, translate_nonblank
 from providers.commands import run_command
 from providers.deadlines import within
 from providers.languages import alpha2
@@ -27,7 +28,7 @@ _SPACES = re.compile(r"\s+")
 
 
 def _normalize(text: str) -> str:
-    # One line per text: a newline inside would read as a separator.
+    # One line per text: a blank line inside would read as a separator.
     return _SPACES.sub(" ", text).strip()
 
 
@@ -70,30 +71,29 @@ class ApertiumTranslator:
     ) -> list[Translation]:
         """Translate the texts in one Apertium run, bounded by the timeout."""
         if source == target:
-            return [Translation(text, source, target) for text in texts]
+            return kept(texts, source, target)
         return await within(
             self._translate(texts, source, target), self._timeout, "apertium translation"
         )
 
-    async def _translate(
-        self, texts: Sequence[str], source: str, target: str
-    ) -> list[Translation]:
+    async def _translate(self, texts: Sequence[str], source: str, target: str) -> list[Translation]:
         mode = (await self._installed_modes()).get((source, target))
         if mode is None:
-            return [Translation(text, source, target, untranslated=True) for text in texts]
-        lines = [_normalize(text) for text in texts]
-        wanted = [line for line in lines if line]
-        translated = await self._run(mode, wanted) if wanted else []
-        if len(translated) != len(wanted):
-            translated = list(await asyncio.gather(*(self._run_one(mode, t) for t in wanted)))
-        results = iter(translated)
-        return [Translation(next(results) if line else "", source, target) for line in lines]
+            return kept(texts, source, target)
 
-    async def _run(self, mode: str, lines: Sequence[str]) -> list[str]:
-        output = await run_command([self._binary, "-u", mode], ("\n\n".join(lines) + "\n").encode())
+        async def batch(lines: list[str]) -> list[str]:
+            translated = await self._run(mode, lines)
+            if len(translated) == len(lines):
+                return translated
+            return list(await asyncio.gather(*(self._run_one(mode, line) for line in lines)))
+
+        return await translate_nonblank(texts, source, target, batch)
+
+    async def _run(self, mode: str, texts: Sequence[str]) -> list[str]:
+        lines = "\n\n".join(_normalize(text) for text in texts) + "\n"
+        output = await run_command([self._binary, "-u", mode], lines.encode())
         blocks = _BLANK_LINES.split(output.decode().strip())
         return [_normalize(block) for block in blocks]
 
     async def _run_one(self, mode: str, line: str) -> str:
         return " ".join(await self._run(mode, [line]))
-

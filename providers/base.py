@@ -13,7 +13,6 @@ from typing import Protocol, runtime_checkable
 
 from wire.errors import ErrorCode
 
-
 RETRYABLE_CODES = frozenset({ErrorCode.PROVIDER_RATE_LIMITED, ErrorCode.PROVIDER_UNAVAILABLE})
 
 

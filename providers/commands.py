@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 
 from providers.base import ProviderError
 from wire.errors import ErrorCode
@@ -58,7 +58,7 @@ async def run_command(argv: Sequence[str], stdin: bytes = b"") -> bytes:
 
 async def stream_command(
     argv: Sequence[str], stdin: bytes = b"", chunk_size: int = 8192
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """Run `argv` with `stdin` and yield its stdout as it is written.
 
     Closing the iterator early kills the process.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable
 from contextlib import aclosing
 from typing import TypeVar
 
@@ -29,7 +29,7 @@ async def within(awaitable: Awaitable[T], seconds: float, what: str) -> T:
 
 async def stream_within(
     chunks: AsyncGenerator[T, None], seconds: float, what: str
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T, None]:
     """Relay a stream, allowing at most `seconds` for each next item (first one included).
 
     A stream of speech may be long in total; what must not happen is a stall.

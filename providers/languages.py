@@ -18,7 +18,9 @@ def _codes() -> tuple[dict[str, str], dict[str, str]]:
     try:
         entries = json.loads(ISO_639_3.read_text(encoding="utf-8"))["639-3"]
     except FileNotFoundError:
-        raise RuntimeError(f"{ISO_639_3} is missing: install the Debian package iso-codes") from None
+        raise RuntimeError(
+            f"{ISO_639_3} is missing: install the Debian package iso-codes"
+        ) from None
     two_to_three = {e["alpha_2"]: e["alpha_3"] for e in entries if "alpha_2" in e}
     three_to_two = {three: two for two, three in two_to_three.items()}
     return two_to_three, three_to_two

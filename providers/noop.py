@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 
 from providers.base import SpeechChunk, Transcript, Translation, Voice, Word
+from providers.batches import kept
 from providers.pcm import SAMPLE_WIDTH, duration_seconds
 
 SECONDS_PER_CHARACTER = 0.06  # about the pace of read-out speech
@@ -50,9 +51,7 @@ class NoopTranslator:
         self, texts: Sequence[str], source: str, target: str, *, glossary: str | None = None
     ) -> list[Translation]:
         """The texts unchanged; `untranslated` unless source and target are the same."""
-        return [
-            Translation(text, source, target, untranslated=source != target) for text in texts
-        ]
+        return kept(texts, source, target)
 
 
 class NoopTextToSpeech:
@@ -73,7 +72,6 @@ class NoopTextToSpeech:
         for start in range(0, samples, step):
             count = min(step, samples - start)
             yield SpeechChunk(pcm=bytes(count * SAMPLE_WIDTH), sample_rate=self._sample_rate)
-
 
     async def voices(self, language: str | None = None) -> list[Voice]:
         """The `noop` voice for the language, or for every configured language."""

@@ -1,4 +1,4 @@
-"""The offline default for dubbing: Piper where a Piper voice speaks the language, espeak-ng elsewhere.
+"""The offline dubbing voice: Piper where a Piper voice speaks the language, espeak-ng elsewhere.
 
 TTS_PROVIDER=piper selects it. With the packaged voices that means Piper
 (en_US joe) for English and espeak-ng for Spanish and Hebrew. It is also the

@@ -30,9 +30,9 @@ def pcm_to_float(pcm: bytes) -> npt.NDArray[np.float32]:
 
 
 def float_to_pcm(samples: npt.NDArray[np.floating]) -> bytes:
-    """float samples in [-1, 1] -> s16le bytes, clipped."""
+    """Float samples in [-1, 1] -> s16le bytes, clipped."""
     scaled = np.clip(samples * 32767.0, -32768, 32767)
-    return scaled.astype("<i2").tobytes()
+    return bytes(scaled.astype("<i2").tobytes())
 
 
 class PcmResampler:
@@ -47,7 +47,9 @@ class PcmResampler:
         self.out_rate = out_rate
         self._carry = b""
         self._stream = (
-            None if in_rate == out_rate else soxr.ResampleStream(in_rate, out_rate, 1, dtype="int16")
+            None
+            if in_rate == out_rate
+            else soxr.ResampleStream(in_rate, out_rate, 1, dtype="int16")
         )
 
     def push(self, pcm: bytes) -> bytes:

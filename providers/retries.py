@@ -35,7 +35,7 @@ class RetryPolicy:
         if error.retry_after is not None:
             return max(0.0, error.retry_after)
         backoff = min(self.max_delay, self.initial_delay * 2 ** (failed_attempts - 1))
-        return backoff * random.uniform(0.8, 1.2)
+        return float(backoff * random.uniform(0.8, 1.2))
 
 
 async def with_retries(

@@ -30,7 +30,7 @@ from wire.errors import ErrorCode
 # Belt and braces: nothing below names a hub model, and huggingface_hub must not try.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from faster_whisper import WhisperModel  # noqa: E402
+from faster_whisper import WhisperModel
 
 PACKAGED_ENGLISH = "packaged:tiny.en"
 PACKAGED_MULTILINGUAL = "packaged:base"

@@ -126,9 +126,7 @@ class Settings:
     whisper_languages: tuple[str, ...] = field(
         default_factory=lambda: _env_list("WHISPER_LANGUAGES", "en,es,he")
     )
-    whisper_compute_type: str = field(
-        default_factory=lambda: _env("WHISPER_COMPUTE_TYPE", "int8")
-    )
+    whisper_compute_type: str = field(default_factory=lambda: _env("WHISPER_COMPUTE_TYPE", "int8"))
     whisper_cpu_threads: int = field(default_factory=lambda: _env_int("WHISPER_CPU_THREADS", 0))
     whisper_workers: int = field(default_factory=lambda: _env_int("WHISPER_WORKERS", 2))
     piper_voice_dir: str = field(default_factory=lambda: _env("PIPER_VOICE_DIR", ""))
