@@ -7,8 +7,9 @@ offline translator. Where DeepL wants a regional target (EN-US, PT-BR) the
 configured variant is used, else the first DeepL lists.
 
 Retries are ours (`providers.retries`), not the SDK's: the SDK backs off
-blindly and drops the response headers, so it is told not to retry and a
-response hook keeps each reply's Retry-After for the thread that made the call.
+blindly and drops the response headers, so it is told not to retry and its
+session's transport adapter keeps each reply's Retry-After for the thread
+that made the call.
 The auth key goes only to the SDK; it is never logged or put in a message.
 """
 
@@ -23,6 +24,7 @@ from typing import Any, TypeVar, cast
 import deepl
 import deepl.http_client
 import requests
+import requests.adapters
 
 from providers.base import ProviderError, Translation
 from providers.batches import kept, translate_nonblank
@@ -39,14 +41,19 @@ log = logging.getLogger(__name__)
 deepl.http_client.max_network_retries = 0
 
 
-class _RetryAfterByThread:
-    """A requests response hook remembering the last Retry-After seen by each thread."""
+class _RetryAfterAdapter(requests.adapters.HTTPAdapter):
+    """The SDK session's HTTP adapter, also remembering each thread's last Retry-After."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._local = threading.local()
 
-    def __call__(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    def build_response(
+        self, req: requests.PreparedRequest, resp: Any
+    ) -> requests.Response:
+        response = super().build_response(req, resp)
         self._local.value = parse_retry_after(response.headers)
+        return response
 
     def take(self) -> float | None:
         value: float | None = getattr(self._local, "value", None)
@@ -72,9 +79,11 @@ class DeepLTranslator:
         if not auth_key:
             raise ValueError("DEEPL_AUTH_KEY is not set")
         self._client = deepl.Translator(auth_key, server_url=server_url, send_platform_info=False)
-        self._retry_after = _RetryAfterByThread()
-        # The SDK keeps its requests session private; the hook is how headers reach us.
-        self._client._client._session.hooks["response"].append(self._retry_after)
+        self._retry_after = _RetryAfterAdapter()
+        # The SDK keeps its requests session private and sends prepared requests
+        # (no session hooks run); its transport adapter is how headers reach us.
+        for scheme in ("http://", "https://"):
+            self._client._client._session.mount(scheme, self._retry_after)
         self._formality = formality
         self._variants = {k.lower(): v.upper() for k, v in (target_variants or {}).items()}
         self._timeout = timeout
