@@ -58,7 +58,7 @@ async def test_translates_a_batch_in_one_request_with_the_auth_header(
     translate_calls = faults.requests_to("/v2/translate")
     assert len(translate_calls) == 1
     sent = translate_calls[0]
-    assert sent.headers["Authorization"] == f"DeepL-Auth-Key {KEY}"
+    assert sent.headers["authorization"] == f"DeepL-Auth-Key {KEY}"
     assert sent.body["text"] == ["Good morning.", "The weather is nice today."]
     assert (sent.body["source_lang"], sent.body["target_lang"]) == ("EN", "ES")
     assert sent.body["formality"] == "prefer_less"

@@ -37,7 +37,7 @@ class Seen:
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names lower-cased
     args: dict[str, str]
     body: Any
     at: float = field(default_factory=time.monotonic)
@@ -66,7 +66,7 @@ class Faults:
         if body is None:
             body = dict((await request.form).items())
         self.seen.append(
-            Seen(request.method, request.path, dict(request.headers), dict(request.args), body)
+            Seen(request.method, request.path, _lowered(request.headers), dict(request.args), body)
         )
         if not self.planned:
             return None
@@ -75,6 +75,10 @@ class Faults:
             await asyncio.sleep(fault.stall)
         headers = {} if fault.retry_after is None else {"Retry-After": f"{fault.retry_after:g}"}
         return json_response(fault.body or {"message": f"planned {fault.status}"}, fault.status, headers)
+
+
+def _lowered(headers: Any) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
