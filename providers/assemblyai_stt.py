@@ -16,13 +16,15 @@ names one. Where the model reports the language it heard, transcripts carry it.
 
 Connection failures are retried per our policy; the SDK reports a refused
 handshake by status only, so a Retry-After on it cannot be honoured and
-exponential backoff applies. The API key goes only to the SDK.
+exponential backoff applies. The API key goes only to the SDK, and is
+redacted from the handshake headers websockets logs at DEBUG.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Mapping
 
 from assemblyai.streaming.v3 import (
@@ -65,6 +67,19 @@ _CLOSE_CODES = {
     1013: ErrorCode.PROVIDER_UNAVAILABLE,
 }
 _RETRYABLE_CLOSES = {3005, 3009, 1011, 1013}
+
+
+class _RedactAuthorization(logging.Filter):
+    """websockets logs handshake headers at DEBUG, and the API key travels in one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 2 and str(args[0]).lower() == "authorization":
+            record.args = (args[0], "[redacted]")
+        return True
+
+
+logging.getLogger("websockets.client").addFilter(_RedactAuthorization())
 
 
 def provider_error(error: RealTimeError) -> ProviderError:
