@@ -48,9 +48,7 @@ class _RetryAfterAdapter(requests.adapters.HTTPAdapter):
         super().__init__()
         self._local = threading.local()
 
-    def build_response(
-        self, req: requests.PreparedRequest, resp: Any
-    ) -> requests.Response:
+    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
         response = super().build_response(req, resp)
         self._local.value = parse_retry_after(response.headers)
         return response

@@ -50,9 +50,7 @@ async def deepl(deepl_server: tuple[str, Faults], faults: Faults) -> AsyncIterat
 async def test_translates_a_batch_in_one_request_with_the_auth_header(
     deepl: DeepLTranslator, faults: Faults
 ) -> None:
-    results = await deepl.translate(
-        ["Good morning.", "", "The weather is nice today."], "en", "es"
-    )
+    results = await deepl.translate(["Good morning.", "", "The weather is nice today."], "en", "es")
     assert [r.text for r in results] == ["Buenos días. (tú)", "", "Hoy hace buen tiempo. (tú)"]
     assert not any(r.untranslated for r in results)
     translate_calls = faults.requests_to("/v2/translate")

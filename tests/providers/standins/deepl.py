@@ -1,11 +1,14 @@
 """A local stand-in for the DeepL API v2, speaking its wire format.
 
-Paths and shapes as DeepL serves them: `GET /v2/languages?type=source|target`,
-`POST /v2/translate` (JSON body `text` list, `source_lang`, `target_lang`,
-`formality`, `glossary_id`, `show_billed_characters`) answering
-`{"translations": [{"detected_source_language", "text", "billed_characters"}]}`, `GET /v2/glossaries`; auth by the `Authorization: DeepL-Auth-Key <key>`
-header, a wrong key answered 403 as DeepL does. Translations come from a small
-phrase table; an unknown phrase comes back as `<TARGET> text`.
+Paths and shapes as DeepL serves them:
+- `GET /v2/languages?type=source|target`;
+- `POST /v2/translate`, JSON body (`text` list, `source_lang`, `target_lang`,
+  `formality`, `glossary_id`, `show_billed_characters`), answering
+  `{"translations": [{"detected_source_language", "text", "billed_characters"}]}`;
+- `GET /v2/glossaries`.
+Auth by the `Authorization: DeepL-Auth-Key <key>` header; a wrong key is answered
+403, as DeepL does. Translations come from a small phrase table; an unknown
+phrase comes back as `<TARGET> text`.
 """
 
 from __future__ import annotations

@@ -90,7 +90,8 @@ def elevenlabs_app(api_key: str, faults: Faults) -> Quart:
     @app.post("/v1/text-to-speech/<voice_id>/stream")
     async def stream(voice_id: str) -> Response:
         if voice_id not in {v["voice_id"] for v in VOICES}:
-            return _detail("voice_not_found", f"A voice with voice_id {voice_id} was not found.", 404)
+            message = f"A voice with voice_id {voice_id} was not found."
+            return _detail("voice_not_found", message, 404)
         output_format = request.args.get("output_format", "mp3_44100_128")
         rate = int(output_format.removeprefix("pcm_")) if output_format.startswith("pcm_") else 0
         if rate not in PCM_RATES:

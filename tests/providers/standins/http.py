@@ -74,7 +74,8 @@ class Faults:
         if fault.stall:
             await asyncio.sleep(fault.stall)
         headers = {} if fault.retry_after is None else {"Retry-After": f"{fault.retry_after:g}"}
-        return json_response(fault.body or {"message": f"planned {fault.status}"}, fault.status, headers)
+        body = fault.body or {"message": f"planned {fault.status}"}
+        return json_response(body, fault.status, headers)
 
 
 def _lowered(headers: Any) -> dict[str, str]:
