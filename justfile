@@ -43,3 +43,7 @@ lint: setup
 # mint a development JWT: just token USER [--tier free|premium]
 token user *args: setup
     @{{py}} -m ingress.dev_token "$@"
+
+# dub a file offline: just dub INPUT --from en --to es [--mode subtitles|dubbing|both] [--out DIR] [--mix]
+dub input *args: setup
+    @{{py}} -m flows.dub_file "$@"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Sequence
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -36,3 +36,23 @@ def run_batch(calls: Sequence[Awaitable[T]]) -> list[T]:
         return list(await asyncio.gather(*calls))
 
     return worker_loop().run_until_complete(gather())
+
+
+class PerWorker(Generic[T]):
+    """One instance per worker thread, built on first use there.
+
+    Provider clients bind to the event loop that first uses them, and each
+    worker thread has its own loop.
+    """
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._local = threading.local()
+
+    def __call__(self) -> T:
+        """The calling thread's instance."""
+        instance: T | None = getattr(self._local, "instance", None)
+        if instance is None:
+            instance = self._build()
+            self._local.instance = instance
+        return instance

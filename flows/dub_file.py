@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import bytewax.operators as op
@@ -62,7 +63,7 @@ def dub_file(
     source: Path,
     out_dir: Path,
     session: SessionSettings,
-    providers: SpeechProviders,
+    providers: Callable[[], SpeechProviders],
     mix: bool = False,
     show_progress: bool = True,
 ) -> dict[str, Path]:
@@ -140,9 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.monotonic()
     cfg = settings.load()
-    providers = SpeechProviders.from_settings(cfg)
     written = dub_file(
-        args.input, args.out, session, providers, mix=args.mix, show_progress=sys.stderr.isatty()
+        args.input, args.out, session, lambda: SpeechProviders.from_settings(cfg), mix=args.mix
     )
     for kind, path in written.items():
         print(f"{kind:10} {path}")
