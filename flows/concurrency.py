@@ -9,6 +9,7 @@ calls for different sessions overlap instead of queueing behind each other.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
@@ -16,6 +17,10 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 _local = threading.local()
+# Every worker loop, so that they are closed when the dataflow is done (a loop
+# dropped with its thread would leak its self-pipe).
+_loops: list[asyncio.AbstractEventLoop] = []
+_loops_lock = threading.Lock()
 
 
 def worker_loop() -> asyncio.AbstractEventLoop:
@@ -24,7 +29,23 @@ def worker_loop() -> asyncio.AbstractEventLoop:
     if loop is None or loop.is_closed():
         loop = asyncio.new_event_loop()
         _local.loop = loop
+        with _loops_lock:
+            _loops.append(loop)
     return loop
+
+
+def close_worker_loops() -> None:
+    """Close the loops of workers that have finished (after a dataflow run returns)."""
+    with _loops_lock:
+        for loop in _loops:
+            if not loop.is_running() and not loop.is_closed():
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.run_until_complete(loop.shutdown_default_executor())
+                loop.close()
+        _loops[:] = [loop for loop in _loops if not loop.is_closed()]
+
+
+atexit.register(close_worker_loops)
 
 
 def run_batch(calls: Sequence[Awaitable[T]]) -> list[T]:

@@ -22,6 +22,7 @@ from faster_whisper.audio import decode_audio
 from tqdm import tqdm
 
 import settings
+from flows.concurrency import close_worker_loops
 from flows.dataflow import process_audio
 from flows.dub_track import build_track, collect_segments
 from flows.file_io import CallbackSink, PcmSource, pcm_from_float
@@ -83,6 +84,7 @@ def dub_file(
     )
     op.output("files", events, CallbackSink(collector.add))
     cli_main(flow)  # type: ignore[no-untyped-call]
+    close_worker_loops()
     collector.close()
 
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -227,7 +227,12 @@ def subtitle_events(item: Translated | StreamEnd) -> list[ResultEvent | PathDone
             data=translation.text,
             start_ms=seg.start_ms,
             end_ms=seg.end_ms,
-            language=translation.target_language,
+            # Untranslated text is still in the source language: say so, never mislabel it.
+            language=(
+                translation.source_language
+                if translation.untranslated
+                else translation.target_language
+            ),
             final=seg.final,
             untranslated=translation.untranslated,
             source_ingress_ms=seg.source_ingress_ms or None,
