@@ -18,7 +18,7 @@ export function chromeStore(area: chrome.storage.StorageArea): KeyValueStore {
   };
 }
 
-/** Values stored as JSON under a prefix; also the in-memory store tests use. */
+/** Values stored as JSON under a prefix (the demo page keeps its settings in localStorage). */
 export function webStore(storage: Storage, prefix: string): KeyValueStore {
   return {
     async get<T>(key: string) {
