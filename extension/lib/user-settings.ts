@@ -18,7 +18,7 @@ export interface UserSettings {
   duckLevel: number;
 }
 
-const SETTINGS_KEY = "livedub.settings";
+export const SETTINGS_KEY = "livedub.settings";
 
 const baseSettings: UserSettings = {
   mode: "both",

@@ -105,12 +105,14 @@ toggle.addEventListener("click", async () => {
 });
 
 async function loadConfig(): Promise<void> {
+  if (!state?.lastError) say("Connecting to the livedub server…");
   try {
     config = await services.api.getExtensionConfig();
   } catch {
     say(`Cannot reach the livedub server at ${buildConfig.apiBaseUrl}.`, "error");
     return;
   }
+  if (!state?.lastError) say(null);
   const settings = await loadSettings(services.store, config);
   renderSettingsForm(settingsRoot, {
     config,
