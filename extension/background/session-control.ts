@@ -5,6 +5,7 @@ import { buildConfig } from "../lib/build-config";
 import type { ExtensionServices } from "../lib/extension-services";
 import { chromeStore } from "../lib/kv-store";
 import { isSupportedUrl } from "../lib/site-match";
+import { sourceLanguageOf, streamPlan } from "../lib/stream-plan";
 import { loadSettings, sessionRequest } from "../lib/user-settings";
 import { CloseCode, type ServerEvent } from "../types/api";
 import type { ActiveSession, OffscreenCommand, OffscreenReport, OverlayMessage } from "../types/messages";
@@ -60,8 +61,7 @@ export class SessionControl {
     if (!isSupportedUrl(tab.url, config.supported_sites)) {
       throw new Error(`livedub works on ${config.supported_sites.join(", ")}`);
     }
-    const sourceLanguage = config.source_languages[0];
-    if (!sourceLanguage) throw new Error("the server offers no source language");
+    const sourceLanguage = sourceLanguageOf(config);
     const settings = await loadSettings(store, config);
     // The stream id must be taken while the popup's user gesture still grants activeTab.
     const streamId = await chrome.tabCapture.getMediaStreamId({ targetTabId: tabId });
@@ -72,12 +72,8 @@ export class SessionControl {
         kind: "offscreen-start",
         streamId,
         tabId,
-        websocketUrl: new URL(session.websocket_url, `${buildConfig.wsBaseUrl}/`).href,
         token,
-        sampleRate: config.audio_sample_rate,
-        frameMs: config.frame_ms,
-        reconnect: buildConfig.reconnect,
-        duckLevel: settings.duckLevel,
+        ...streamPlan(session, config, settings, buildConfig.wsBaseUrl),
       };
       const reply = (await chrome.runtime.sendMessage(command)) as { ok: boolean; error?: string };
       if (!reply.ok) throw new Error(reply.error ?? "audio capture failed");

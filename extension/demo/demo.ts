@@ -1,11 +1,11 @@
 // The demo page: the extension's client code (API client, token vault, capture
 // worklet, socket, overlay, dub player) driven by a file or the microphone.
 import { ApiClient } from "../lib/api-client";
-import { buildConfig } from "../lib/build-config";
-import { byId, element } from "../lib/dom";
+import { byId, element, statusLine } from "../lib/dom";
 import { webStore } from "../lib/kv-store";
 import { LiveSession } from "../lib/live-session";
 import { renderSettingsForm } from "../lib/settings-form";
+import { sourceLanguageOf, streamPlan } from "../lib/stream-plan";
 import { SubtitleOverlay } from "../lib/subtitle-overlay";
 import { TokenVault } from "../lib/token-vault";
 import { describeUsage, usageFrom } from "../lib/usage-snapshot";
@@ -29,7 +29,7 @@ const api = new ApiClient({
 
 const fileInput = byId("file", HTMLInputElement);
 const toggle = byId("toggle", HTMLButtonElement);
-const message = byId("message", HTMLParagraphElement);
+const say = statusLine(byId("message", HTMLParagraphElement));
 const usageText = byId("usage-text", HTMLParagraphElement);
 const stage = byId("stage", HTMLElement);
 const stageHint = byId("stage-hint", HTMLParagraphElement);
@@ -46,12 +46,6 @@ let config: ExtensionConfig | null = null;
 let settings: UserSettings | null = null;
 let run: Run | null = null;
 const overlay = new SubtitleOverlay(stage, { bilingual: false, placement: "container" });
-
-function say(text: string | null, kind: "info" | "error" = "info"): void {
-  message.hidden = text === null;
-  message.textContent = text ?? "";
-  message.classList.toggle("error", kind === "error");
-}
 
 function logLine(text: string): void {
   log.append(element("li", { textContent: `${new Date().toLocaleTimeString()} ${text}` }));
@@ -98,8 +92,7 @@ async function start(): Promise<void> {
   const token = tokenBox.value.trim();
   if (!token) throw new Error("paste a token first (or get a development token)");
   await vault.save(token);
-  const sourceLanguage = config.source_languages[0];
-  if (!sourceLanguage) throw new Error("the server offers no source language");
+  const sourceLanguage = sourceLanguageOf(config);
 
   const context = new AudioContext();
   const source = await openSource(context);
@@ -108,15 +101,11 @@ async function start(): Promise<void> {
   overlay.setBilingual(settings.bilingual);
   try {
     const live = await LiveSession.start({
-      websocketUrl: new URL(session.websocket_url, `${endpoints.wsBaseUrl}/`).href,
+      ...streamPlan(session, config, settings, endpoints.wsBaseUrl),
       token,
       context,
       source: source.node,
       monitor: source.monitor,
-      sampleRate: config.audio_sample_rate,
-      frameMs: config.frame_ms,
-      reconnect: buildConfig.reconnect,
-      duckLevel: settings.duckLevel,
       onEvent,
       onStateChange: (state) => logLine(`socket: ${state}`),
       onClosed: (closed) => {

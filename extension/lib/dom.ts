@@ -17,6 +17,15 @@ export function byId<T extends HTMLElement>(id: string, type: new () => T): T {
   return found;
 }
 
+/** Shows a one-line status or error in a `role="status"` element; null hides it. */
+export function statusLine(target: HTMLElement): (text: string | null, kind?: "info" | "error") => void {
+  return (text, kind = "info") => {
+    target.hidden = text === null;
+    target.textContent = text ?? "";
+    target.classList.toggle("error", kind === "error");
+  };
+}
+
 /** A labelled control, stacked: the form row both pages use. */
 export function field(label: string, control: HTMLElement): HTMLLabelElement {
   return element("label", { className: "field" }, element("span", {}, label), control);

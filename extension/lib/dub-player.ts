@@ -78,7 +78,7 @@ export class DubPlayer {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     const now = this.context.currentTime;
-    while (this.pending.length > 0 && this.scheduledUntil - now < SCHEDULE_AHEAD_SECONDS) {
+    while (this.pending.length > 0 && this.scheduledUntil - now <= SCHEDULE_AHEAD_SECONDS) {
       const next = this.pending.shift()!;
       const source = this.context.createBufferSource();
       source.buffer = next.buffer;

@@ -2,23 +2,18 @@
 // offscreen document, the demo page): capture -> frames -> WebSocket, and back:
 // dubbed audio to the player (ducking the original), everything else to onEvent.
 import type { ServerEvent } from "../types/api";
-import type { ReconnectPolicy } from "./build-config";
 import { type CaptureGraph, startCapture } from "./capture-graph";
 import { DubPlayer } from "./dub-player";
+import type { StreamPlan } from "./stream-plan";
 import { Ducker } from "./ducker";
 import { type SessionSocket, type SocketClosed, type SocketState, SessionSocket as Socket } from "./session-socket";
 
-export interface LiveSessionOptions {
-  websocketUrl: string;
+export interface LiveSessionOptions extends StreamPlan {
   token: string;
   context: AudioContext;
   source: AudioNode;
   /** Play the source to the speakers (and duck it under the dub). */
   monitor: boolean;
-  sampleRate: number;
-  frameMs: number;
-  reconnect: ReconnectPolicy;
-  duckLevel: number;
   /** Every event except dubbed audio, which the session plays itself. */
   onEvent: (event: ServerEvent) => void;
   onStateChange?: (state: SocketState) => void;

@@ -41,22 +41,18 @@ async function start(command: StartCommand): Promise<void> {
   if (running) await stop();
   const stream = await captureTab(command.streamId);
   const context = new AudioContext();
+  const { kind: _kind, streamId: _streamId, tabId, ...plan } = command;
   const session = await LiveSession.start({
-    websocketUrl: command.websocketUrl,
-    token: command.token,
+    ...plan,
     context,
     // Capturing mutes the tab: monitoring through the graph keeps the show audible.
     source: context.createMediaStreamSource(stream),
     monitor: true,
-    sampleRate: command.sampleRate,
-    frameMs: command.frameMs,
-    reconnect: command.reconnect,
-    duckLevel: command.duckLevel,
-    onEvent: (event) => report({ kind: "session-event", tabId: command.tabId, event }),
+    onEvent: (event) => report({ kind: "session-event", tabId, event }),
     onFrameSent: (seconds) => (unreportedSeconds += seconds),
     onClosed: (closed) => {
       reportProgress();
-      report({ kind: "session-closed", tabId: command.tabId, ...closed });
+      report({ kind: "session-closed", tabId, ...closed });
     },
   });
   running = {

@@ -1,6 +1,6 @@
 // Popup: sign in, usage meter, settings, start/stop for the current tab.
 import { buildConfig } from "../lib/build-config";
-import { byId, element, field } from "../lib/dom";
+import { byId, element, field, statusLine } from "../lib/dom";
 import { extensionServices } from "../lib/extension-services";
 import { renderSettingsForm } from "../lib/settings-form";
 import { isSupportedUrl } from "../lib/site-match";
@@ -10,7 +10,7 @@ import type { ExtensionConfig } from "../types/api";
 import type { OffscreenCommand, PopupRequest, WorkerReply, WorkerState } from "../types/messages";
 
 const services = extensionServices();
-const message = byId("message", HTMLParagraphElement);
+const say = statusLine(byId("message", HTMLParagraphElement));
 const account = byId("account", HTMLElement);
 const usageSection = byId("usage", HTMLElement);
 const usageMeter = byId("usage-meter", HTMLMeterElement);
@@ -21,12 +21,6 @@ const siteNote = byId("site-note", HTMLParagraphElement);
 
 let config: ExtensionConfig | null = null;
 let state: WorkerState | null = null;
-
-function say(text: string | null, kind: "info" | "error" = "info"): void {
-  message.hidden = text === null;
-  message.textContent = text ?? "";
-  message.classList.toggle("error", kind === "error");
-}
 
 async function ask(request: PopupRequest): Promise<WorkerReply> {
   const reply = (await chrome.runtime.sendMessage(request)) as WorkerReply;

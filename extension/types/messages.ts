@@ -1,5 +1,5 @@
 // Messages between the extension's parts (chrome.runtime / chrome.tabs messaging).
-import type { ReconnectPolicy } from "../lib/build-config";
+import type { StreamPlan } from "../lib/stream-plan";
 import type { UsageSnapshot } from "../lib/usage-snapshot";
 import type { ServerEvent, TextEvent } from "./api";
 
@@ -29,17 +29,7 @@ export type WorkerReply = { ok: true; state: WorkerState } | { ok: false; error:
 
 /** Service worker -> offscreen document. */
 export type OffscreenCommand =
-  | {
-      kind: "offscreen-start";
-      streamId: string;
-      tabId: number;
-      websocketUrl: string;
-      token: string;
-      sampleRate: number;
-      frameMs: number;
-      reconnect: ReconnectPolicy;
-      duckLevel: number;
-    }
+  | ({ kind: "offscreen-start"; streamId: string; tabId: number; token: string } & StreamPlan)
   | { kind: "offscreen-stop" }
   | { kind: "offscreen-duck-level"; duckLevel: number };
 
