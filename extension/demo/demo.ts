@@ -178,8 +178,8 @@ async function init(): Promise<void> {
   tokenBox.value = (await vault.load()) ?? "";
   try {
     config = await api.getExtensionConfig();
-  } catch {
-    say(`Cannot reach the livedub server at ${endpoints.apiBaseUrl}.`, "error");
+  } catch (error) {
+    say(`No livedub configuration from ${endpoints.apiBaseUrl}: ${error instanceof Error ? error.message : String(error)}`, "error");
     toggle.disabled = true;
     return;
   }

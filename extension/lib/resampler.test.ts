@@ -1,30 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PcmFramer, samplesPerFrame } from "./framer";
 import { StreamingResampler } from "./resampler";
-
-function sine(rate: number, hz: number, amplitude: number, seconds: number): Float32Array {
-  const out = new Float32Array(Math.round(rate * seconds));
-  for (let i = 0; i < out.length; i++) out[i] = amplitude * Math.sin((2 * Math.PI * hz * i) / rate);
-  return out;
-}
-
-function rms(samples: Float32Array): number {
-  let sum = 0;
-  for (const s of samples) sum += s * s;
-  return Math.sqrt(sum / samples.length);
-}
-
-/** Frequency from the count of upward zero crossings over a steady stretch. */
-function frequency(samples: Float32Array, rate: number): number {
-  const crossings: number[] = [];
-  for (let i = 1; i < samples.length; i++) {
-    if (samples[i - 1]! < 0 && samples[i]! >= 0) {
-      crossings.push(i - 1 + samples[i - 1]! / (samples[i - 1]! - samples[i]!));
-    }
-  }
-  const periods = crossings.length - 1;
-  return (periods * rate) / (crossings.at(-1)! - crossings[0]!);
-}
+import { frequency, rms, sine } from "../test-support/signal";
 
 function resampleInChunks(resampler: StreamingResampler, input: Float32Array, chunkSizes: number[]): Float32Array {
   const parts: Float32Array[] = [];
