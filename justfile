@@ -10,9 +10,10 @@ py := venv / "bin/python"
 default:
     @just --list
 
-# create the virtualenv and install pinned dependencies, fetch the Kafka jars (idempotent)
+# create the virtualenv and install pinned dependencies, fetch the Kafka jars, build the extension and demo page (idempotent)
 setup:
     @devstack/setup.sh
+    @extension/build.sh --optional
 
 # start Kafka, Redis, the ingress and the flow (local processes, or compose where Docker runs)
 up: setup
@@ -47,3 +48,11 @@ token user *args: setup
 # dub a file offline: just dub INPUT --from en --to es [--mode subtitles|dubbing|both] [--out DIR] [--mix]
 dub input *args: setup
     @{{py}} -m flows.dub_file "$@"
+
+# build the Chrome extension (extension/dist/extension) and the demo page (extension/dist/demo)
+ext-build:
+    @extension/build.sh
+
+# the extension's tests: Vitest units, the OpenAPI contract check (LIVEDUB_OPENAPI) and the Chromium e2e
+ext-test *args: ext-build
+    cd extension && npx vitest run "$@"
