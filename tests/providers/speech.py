@@ -12,6 +12,15 @@ from providers.base import SpeechChunk
 
 _WORD = re.compile(r"[\w']+")
 
+# Plain sentences without numbers (which Whisper writes as digits).
+ENGLISH = (
+    "The quick brown fox jumps over the lazy dog.",
+    "Good evening and welcome to the news from Jerusalem.",
+    "The weather will be warm and sunny across the country tomorrow.",
+    "Please remember to turn off your phone before the show begins.",
+    "She opened the window and looked at the children playing outside.",
+)
+
 
 def words(text: str) -> list[str]:
     """Lower-case words without punctuation."""
