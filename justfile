@@ -43,3 +43,7 @@ lint: setup
 # mint a development JWT: just token USER [--tier free|premium]
 token user *args: setup
     @{{py}} -m ingress.dev_token "$@"
+
+# load time and real-time factor of each offline speech provider on this machine (not a test)
+bench-providers: setup
+    {{py}} -m providers.bench
