@@ -18,9 +18,8 @@ import re
 from collections.abc import Sequence
 
 from providers.base import Translation
-from providers.batches import kept, translate_nonblank
+from providers.batches import kept, translate_nonblank, translate_within
 from providers.commands import run_command
-from providers.deadlines import within
 from providers.languages import alpha2
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
@@ -70,10 +69,13 @@ class ApertiumTranslator:
         self, texts: Sequence[str], source: str, target: str, *, glossary: str | None = None
     ) -> list[Translation]:
         """Translate the texts in one Apertium run, bounded by the timeout."""
-        if source == target:
-            return kept(texts, source, target)
-        return await within(
-            self._translate(texts, source, target), self._timeout, "apertium translation"
+        return await translate_within(
+            texts,
+            source,
+            target,
+            lambda: self._translate(texts, source, target),
+            timeout=self._timeout,
+            what="apertium translation",
         )
 
     async def _translate(self, texts: Sequence[str], source: str, target: str) -> list[Translation]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from providers.base import Translation
+from providers.deadlines import within
 
 
 def kept(texts: Sequence[str], source: str, target: str) -> list[Translation]:
@@ -22,3 +23,18 @@ async def translate_nonblank(
     wanted = [text for text in texts if text.strip()]
     done = iter(await translate(wanted) if wanted else [])
     return [Translation(next(done) if text.strip() else "", source, target) for text in texts]
+
+
+async def translate_within(
+    texts: Sequence[str],
+    source: str,
+    target: str,
+    translate: Callable[[], Awaitable[list[Translation]]],
+    *,
+    timeout: float,
+    what: str,
+) -> list[Translation]:
+    """Same language: the texts unchanged, no engine asked; else `translate()`, bounded in time."""
+    if source == target:
+        return kept(texts, source, target)
+    return await within(translate(), timeout, what)

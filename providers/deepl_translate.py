@@ -27,8 +27,7 @@ import requests
 import requests.adapters
 
 from providers.base import ProviderError, Translation
-from providers.batches import kept, translate_nonblank
-from providers.deadlines import within
+from providers.batches import kept, translate_nonblank, translate_within
 from providers.http_errors import error_for_status, parse_retry_after
 from providers.retries import RetryPolicy, with_retries
 from wire.errors import ErrorCode
@@ -140,10 +139,13 @@ class DeepLTranslator:
         self, texts: Sequence[str], source: str, target: str, *, glossary: str | None = None
     ) -> list[Translation]:
         """Translate the texts in one request; the whole call, retries included, is bounded."""
-        if source == target:
-            return kept(texts, source, target)
-        return await within(
-            self._translate(texts, source, target, glossary), self._timeout, "deepl translation"
+        return await translate_within(
+            texts,
+            source,
+            target,
+            lambda: self._translate(texts, source, target, glossary),
+            timeout=self._timeout,
+            what="deepl translation",
         )
 
     async def _translate(

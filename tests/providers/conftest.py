@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TypeVar
+
 import pytest
 
+from providers import registry
 from providers.apertium_translate import ApertiumTranslator
 from providers.espeak_tts import EspeakTextToSpeech
 from providers.piper_tts import PiperTextToSpeech
 from providers.whisper_stt import WhisperSpeechToText
 from tests.providers.speech import ENGLISH, collect_speech
+from tests.providers.standins.http import Faults
+
+P = TypeVar("P")
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +47,25 @@ async def english_speech(piper: PiperTextToSpeech) -> dict[str, bytes]:
         pcm, _, _ = await collect_speech(piper.synthesize(sentence, "en", None))
         spoken[sentence] = pcm
     return spoken
+
+
+@pytest.fixture
+def faults(server: tuple[str, Faults]) -> Iterator[Faults]:
+    """The planned faults and seen requests of the module's stand-in `server`, fresh per test."""
+    server[1].reset()
+    yield server[1]
+    server[1].reset()
+
+
+@pytest.fixture
+async def closing() -> AsyncIterator[Callable[[P], P]]:
+    """Wraps providers built in a test so that they are closed after it."""
+    opened: list[object] = []
+
+    def keep(provider: P) -> P:
+        opened.append(provider)
+        return provider
+
+    yield keep  # type: ignore[misc]
+    for provider in opened:
+        await registry.aclose(provider)
