@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 
 from providers.base import Translation
-from providers.batches import kept, translate_nonblank, translate_within
+from providers.batches import BoundedTranslator, kept, translate_nonblank
 from providers.commands import run_command
 from providers.languages import alpha2
 
@@ -45,7 +45,7 @@ def parse_modes(listing: str) -> dict[tuple[str, str], str]:
     return modes
 
 
-class ApertiumTranslator:
+class ApertiumTranslator(BoundedTranslator):
     """Apertium for the pairs it has, the source text marked untranslated for the rest."""
 
     name = "apertium"
@@ -65,20 +65,9 @@ class ApertiumTranslator:
             self._modes = parse_modes(listing.decode())
         return self._modes
 
-    async def translate(
-        self, texts: Sequence[str], source: str, target: str, *, glossary: str | None = None
+    async def _translate(
+        self, texts: Sequence[str], source: str, target: str, glossary: str | None
     ) -> list[Translation]:
-        """Translate the texts in one Apertium run, bounded by the timeout."""
-        return await translate_within(
-            texts,
-            source,
-            target,
-            lambda: self._translate(texts, source, target),
-            timeout=self._timeout,
-            what="apertium translation",
-        )
-
-    async def _translate(self, texts: Sequence[str], source: str, target: str) -> list[Translation]:
         mode = (await self._installed_modes()).get((source, target))
         if mode is None:
             return kept(texts, source, target)

@@ -177,11 +177,17 @@ async def test_429_at_the_handshake_is_retried_then_succeeds(standin: AssemblyAI
     assert len(standin.sessions) == 2
 
 
-async def test_persistent_429_is_provider_rate_limited(standin: AssemblyAIStandin) -> None:
-    standin.faults.extend([SessionFault(status=429)] * 5)
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(429, ErrorCode.PROVIDER_RATE_LIMITED), (500, ErrorCode.PROVIDER_UNAVAILABLE)],
+)
+async def test_a_persistent_refusal_ends_with_its_code_after_the_retries(
+    standin: AssemblyAIStandin, status: int, code: ErrorCode
+) -> None:
+    standin.faults.extend([SessionFault(status=status)] * 5)
     with pytest.raises(ProviderError) as raised:
         await _stt(standin).transcribe(silence(0.5), "en")
-    assert raised.value.code is ErrorCode.PROVIDER_RATE_LIMITED
+    assert raised.value.code is code
     assert len(standin.sessions) == FAST_RETRIES.attempts
 
 
@@ -189,13 +195,6 @@ async def test_5xx_at_the_handshake_is_retried_then_succeeds(standin: AssemblyAI
     standin.faults.extend([SessionFault(status=503), SessionFault(status=502)])
     assert (await _stt(standin).transcribe(silence(0.5), "en")).text == "Hello."
     assert len(standin.sessions) == 3
-
-
-async def test_persistent_5xx_is_provider_unavailable(standin: AssemblyAIStandin) -> None:
-    standin.faults.extend([SessionFault(status=500)] * 5)
-    with pytest.raises(ProviderError) as raised:
-        await _stt(standin).transcribe(silence(0.5), "en")
-    assert raised.value.code is ErrorCode.PROVIDER_UNAVAILABLE
 
 
 async def test_a_server_error_in_session_is_provider_unavailable(
