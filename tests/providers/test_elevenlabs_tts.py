@@ -89,8 +89,11 @@ async def test_voices_per_language_from_the_account_and_the_model(
 async def test_without_a_voice_the_first_for_the_language_speaks(
     elevenlabs: ElevenLabsTextToSpeech, faults: Faults
 ) -> None:
-    await collect_speech(elevenlabs.synthesize("Hola a todos.", "es", None))
-    assert faults.requests_to("/stream")[0].path == "/v1/text-to-speech/EXAVITQu4vr4xnSDxMaL/stream"
+    for _ in range(2):
+        await collect_speech(elevenlabs.synthesize("Hola a todos.", "es", None))
+    paths = [seen.path for seen in faults.requests_to("/stream")]
+    assert paths == ["/v1/text-to-speech/EXAVITQu4vr4xnSDxMaL/stream"] * 2
+    assert len(faults.requests_to("/v1/voices")) == 1
 
 
 async def test_a_language_the_model_does_not_speak_is_refused_before_synthesis(
