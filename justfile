@@ -56,3 +56,7 @@ ext-build:
 # the extension's tests: Vitest units, the OpenAPI contract check (LIVEDUB_OPENAPI) and the Chromium e2e
 ext-test *args: ext-build
     cd extension && npx vitest run "$@"
+
+# load time and real-time factor of each offline speech provider on this machine (not a test)
+bench-providers: setup
+    {{py}} -m providers.bench

@@ -18,9 +18,8 @@ import re
 from collections.abc import Sequence
 
 from providers.base import Translation
-from providers.batches import kept, translate_nonblank
+from providers.batches import BoundedTranslator, kept, translate_nonblank
 from providers.commands import run_command
-from providers.deadlines import within
 from providers.languages import alpha2
 
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
@@ -46,7 +45,7 @@ def parse_modes(listing: str) -> dict[tuple[str, str], str]:
     return modes
 
 
-class ApertiumTranslator:
+class ApertiumTranslator(BoundedTranslator):
     """Apertium for the pairs it has, the source text marked untranslated for the rest."""
 
     name = "apertium"
@@ -66,17 +65,9 @@ class ApertiumTranslator:
             self._modes = parse_modes(listing.decode())
         return self._modes
 
-    async def translate(
-        self, texts: Sequence[str], source: str, target: str, *, glossary: str | None = None
+    async def _translate(
+        self, texts: Sequence[str], source: str, target: str, glossary: str | None
     ) -> list[Translation]:
-        """Translate the texts in one Apertium run, bounded by the timeout."""
-        if source == target:
-            return kept(texts, source, target)
-        return await within(
-            self._translate(texts, source, target), self._timeout, "apertium translation"
-        )
-
-    async def _translate(self, texts: Sequence[str], source: str, target: str) -> list[Translation]:
         mode = (await self._installed_modes()).get((source, target))
         if mode is None:
             return kept(texts, source, target)

@@ -1,4 +1,9 @@
-"""Bounding provider calls in time: every call ends by its timeout with `provider_timeout`."""
+"""Bounding provider calls in time: every call ends by its timeout with `provider_timeout`.
+
+Work already handed to a worker thread (a Whisper decode, a sync SDK request)
+cannot be interrupted: it finishes there and its result is dropped; the caller
+is free at the timeout all the same.
+"""
 
 from __future__ import annotations
 

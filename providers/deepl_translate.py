@@ -27,8 +27,7 @@ import requests
 import requests.adapters
 
 from providers.base import ProviderError, Translation
-from providers.batches import kept, translate_nonblank
-from providers.deadlines import within
+from providers.batches import BoundedTranslator, kept, translate_nonblank
 from providers.http_errors import error_for_status, parse_retry_after
 from providers.retries import RetryPolicy, with_retries
 from wire.errors import ErrorCode
@@ -59,7 +58,7 @@ class _RetryAfterAdapter(requests.adapters.HTTPAdapter):
         return value
 
 
-class DeepLTranslator:
+class DeepLTranslator(BoundedTranslator):
     """DeepL for the pairs it serves; the rest come back untranslated."""
 
     name = "deepl"
@@ -135,16 +134,6 @@ class DeepLTranslator:
         candidates = [self._variants.get(target.lower(), base), base]
         candidates += sorted(code for code in targets if code.startswith(base + "-"))
         return next((code for code in candidates if code in targets), None)
-
-    async def translate(
-        self, texts: Sequence[str], source: str, target: str, *, glossary: str | None = None
-    ) -> list[Translation]:
-        """Translate the texts in one request; the whole call, retries included, is bounded."""
-        if source == target:
-            return kept(texts, source, target)
-        return await within(
-            self._translate(texts, source, target, glossary), self._timeout, "deepl translation"
-        )
 
     async def _translate(
         self, texts: Sequence[str], source: str, target: str, glossary: str | None

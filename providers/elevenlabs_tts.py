@@ -66,6 +66,7 @@ class ElevenLabsTextToSpeech:
         # Our retry policy replaces the SDK's.
         self._options: RequestOptions = {"max_retries": 0}
         self._languages: frozenset[str] | None = None
+        self._first_voices: dict[str, str] = {}
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -142,12 +143,15 @@ class ElevenLabsTextToSpeech:
                 yield chunk
 
     async def _first_voice(self, language: str) -> str:
-        speaking = await self.voices(language)
-        if not speaking:
-            raise ProviderError(
-                ErrorCode.LANGUAGE_UNSUPPORTED, f"no ElevenLabs voice speaks {language!r}"
-            )
-        return speaking[0].id
+        """The account's first voice for the language, asked once per language."""
+        if language not in self._first_voices:
+            speaking = await self.voices(language)
+            if not speaking:
+                raise ProviderError(
+                    ErrorCode.LANGUAGE_UNSUPPORTED, f"no ElevenLabs voice speaks {language!r}"
+                )
+            self._first_voices[language] = speaking[0].id
+        return self._first_voices[language]
 
     async def _open(self, text: str, language: str, voice_id: str) -> AsyncGenerator[bytes, None]:
         """Start the stream and wait for its first bytes, so that errors surface here."""

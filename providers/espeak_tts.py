@@ -103,19 +103,16 @@ class EspeakTextToSpeech:
         named = (voice or "").removeprefix("espeak:")
         return next((v.language for v in speaking if v.language == named), speaking[0].language)
 
-    async def synthesize(
-        self, text: str, language: str, voice: str | None
-    ) -> AsyncIterator[SpeechChunk]:
+    def synthesize(self, text: str, language: str, voice: str | None) -> AsyncIterator[SpeechChunk]:
         """Stream espeak-ng's speech; each chunk waits at most the timeout."""
-        chosen = await self.choose(language, voice)
-        async with aclosing(
-            stream_within(self._speak(chosen, text), self._timeout, "espeak-ng synthesis")
-        ) as chunks:
-            async for chunk in chunks:
-                yield chunk
+        return stream_within(
+            self._speak(text, language, voice), self._timeout, "espeak-ng synthesis"
+        )
 
-    async def _speak(self, voice: str, text: str) -> AsyncGenerator[SpeechChunk, None]:
-        argv = [self._binary, "-v", voice, "-b", "1", "--stdout"]
+    async def _speak(
+        self, text: str, language: str, voice: str | None
+    ) -> AsyncGenerator[SpeechChunk, None]:
+        argv = [self._binary, "-v", await self.choose(language, voice), "-b", "1", "--stdout"]
         async with aclosing(stream_command(argv, text.encode())) as output:
             header = b""
             async for data in output:

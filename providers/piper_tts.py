@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
-from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,19 +113,14 @@ class PiperTextToSpeech:
             )
         return next((v for v in speaking if v.id == voice), speaking[0])
 
-    async def synthesize(
-        self, text: str, language: str, voice: str | None
-    ) -> AsyncIterator[SpeechChunk]:
+    def synthesize(self, text: str, language: str, voice: str | None) -> AsyncIterator[SpeechChunk]:
         """Stream the speech sentence by sentence; each chunk waits at most the timeout."""
-        chosen = self.choose(language, voice)
-        async with aclosing(
-            stream_within(self._speak(chosen, text), self._timeout, "piper synthesis")
-        ) as chunks:
-            async for chunk in chunks:
-                yield chunk
+        return stream_within(self._speak(text, language, voice), self._timeout, "piper synthesis")
 
-    async def _speak(self, voice: PiperVoiceFile, text: str) -> AsyncGenerator[SpeechChunk, None]:
-        piper_voice = await asyncio.to_thread(self.load, voice)
+    async def _speak(
+        self, text: str, language: str, voice: str | None
+    ) -> AsyncGenerator[SpeechChunk, None]:
+        piper_voice = await asyncio.to_thread(self.load, self.choose(language, voice))
         spoken: Iterator[AudioChunk] = iter(piper_voice.synthesize(text, self._synthesis))
         sentences = iterate_in_thread(spoken)
         pcm = (sentence.audio_int16_bytes async for sentence in sentences)

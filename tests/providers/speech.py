@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
+from typing import TypeVar
 
 import numpy as np
 
 from providers.base import SpeechChunk
 
+T = TypeVar("T")
+
 _WORD = re.compile(r"[\w']+")
+
+# Plain sentences without numbers (which Whisper writes as digits).
+ENGLISH = (
+    "The quick brown fox jumps over the lazy dog.",
+    "Good evening and welcome to the news from Jerusalem.",
+    "The weather will be warm and sunny across the country tomorrow.",
+    "Please remember to turn off your phone before the show begins.",
+    "She opened the window and looked at the children playing outside.",
+)
 
 
 def words(text: str) -> list[str]:
@@ -46,3 +59,24 @@ async def collect_speech(chunks: AsyncIterator[SpeechChunk]) -> tuple[bytes, int
         count += 1
     assert len(rates) <= 1, f"one stream, several rates: {rates}"
     return pcm, rates.pop() if rates else 0, count
+
+
+async def longest_loop_stall(work: Awaitable[T]) -> tuple[T, float]:
+    """Run `work` while a 10 ms ticker runs; how long the event loop was ever held."""
+    loop = asyncio.get_running_loop()
+    gaps: list[float] = []
+
+    async def tick() -> None:
+        last = loop.time()
+        while True:
+            await asyncio.sleep(0.01)
+            gaps.append(loop.time() - last)
+            last = loop.time()
+
+    ticker = asyncio.create_task(tick())
+    try:
+        result = await work
+    finally:
+        ticker.cancel()
+    assert len(gaps) > 10, "the work was too short to tell"
+    return result, max(gaps)

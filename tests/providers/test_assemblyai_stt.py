@@ -86,25 +86,22 @@ async def test_a_short_tail_is_padded_to_the_apis_minimum(standin: AssemblyAISta
     assert standin.sessions[0].messages == 4  # 3 x 100 ms, then 30 ms padded to 50 ms
 
 
-async def test_spanish_uses_the_multilingual_model_and_reports_what_it_heard(
-    standin: AssemblyAIStandin,
+@pytest.mark.parametrize(
+    ("language", "said", "model"),
+    [
+        ("es", "buenas noches", "universal-streaming-multilingual"),
+        ("he", "ערב טוב", "whisper-rt"),  # detects the language itself
+    ],
+)
+async def test_other_languages_use_their_model_and_report_what_was_heard(
+    standin: AssemblyAIStandin, language: str, said: str, model: str
 ) -> None:
-    standin.transcript, standin.language = "buenas noches", "es"
-    transcript = await _stt(standin).transcribe(silence(0.9), "es")
-    assert (transcript.text, transcript.language) == ("Buenas noches.", "es")
+    standin.transcript, standin.language = said, language
+    transcript = await _stt(standin).transcribe(silence(0.9), language)
+    assert (transcript.text, transcript.language) == (said.capitalize() + ".", language)
     params = standin.sessions[0].params
-    assert params["speech_model"] == "universal-streaming-multilingual"
+    assert params["speech_model"] == model
     assert params["language_detection"].lower() == "true"
-
-
-async def test_hebrew_streams_through_whisper_rt_without_a_language_parameter(
-    standin: AssemblyAIStandin,
-) -> None:
-    standin.transcript, standin.language = "ערב טוב", "he"
-    transcript = await _stt(standin).transcribe(silence(0.9), "he")
-    assert (transcript.text, transcript.language) == ("ערב טוב.", "he")
-    params = standin.sessions[0].params
-    assert params["speech_model"] == "whisper-rt"
     assert not {"language_code", "language_codes"} & params.keys()
 
 
@@ -180,11 +177,17 @@ async def test_429_at_the_handshake_is_retried_then_succeeds(standin: AssemblyAI
     assert len(standin.sessions) == 2
 
 
-async def test_persistent_429_is_provider_rate_limited(standin: AssemblyAIStandin) -> None:
-    standin.faults.extend([SessionFault(status=429)] * 5)
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(429, ErrorCode.PROVIDER_RATE_LIMITED), (500, ErrorCode.PROVIDER_UNAVAILABLE)],
+)
+async def test_a_persistent_refusal_ends_with_its_code_after_the_retries(
+    standin: AssemblyAIStandin, status: int, code: ErrorCode
+) -> None:
+    standin.faults.extend([SessionFault(status=status)] * 5)
     with pytest.raises(ProviderError) as raised:
         await _stt(standin).transcribe(silence(0.5), "en")
-    assert raised.value.code is ErrorCode.PROVIDER_RATE_LIMITED
+    assert raised.value.code is code
     assert len(standin.sessions) == FAST_RETRIES.attempts
 
 
@@ -192,13 +195,6 @@ async def test_5xx_at_the_handshake_is_retried_then_succeeds(standin: AssemblyAI
     standin.faults.extend([SessionFault(status=503), SessionFault(status=502)])
     assert (await _stt(standin).transcribe(silence(0.5), "en")).text == "Hello."
     assert len(standin.sessions) == 3
-
-
-async def test_persistent_5xx_is_provider_unavailable(standin: AssemblyAIStandin) -> None:
-    standin.faults.extend([SessionFault(status=500)] * 5)
-    with pytest.raises(ProviderError) as raised:
-        await _stt(standin).transcribe(silence(0.5), "en")
-    assert raised.value.code is ErrorCode.PROVIDER_UNAVAILABLE
 
 
 async def test_a_server_error_in_session_is_provider_unavailable(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -12,39 +12,32 @@ from providers.base import ProviderError
 from providers.deepl_translate import DeepLTranslator
 from providers.retries import RetryPolicy
 from tests.providers.standins.deepl import GLOSSARY, deepl_app
-from tests.providers.standins.http import Fault, Faults, ServedApp
+from tests.providers.standins.http import Fault, Faults, serving
 from wire.errors import ErrorCode
 
 KEY = "0f5c1a9e-deepl-test-key:fx"
 FAST_RETRIES = RetryPolicy(attempts=3, initial_delay=0.05, max_delay=0.2)
+Keep = Callable[[DeepLTranslator], DeepLTranslator]
 
 
 @pytest.fixture(scope="module")
-async def deepl_server() -> AsyncIterator[tuple[str, Faults]]:
-    faults = Faults()
-    async with ServedApp(deepl_app(KEY, faults)) as served:
-        yield served.url, faults
+async def server() -> AsyncIterator[tuple[str, Faults]]:
+    async with serving(deepl_app, KEY) as served:
+        yield served
 
 
 @pytest.fixture
-def faults(deepl_server: tuple[str, Faults]) -> Iterator[Faults]:
-    deepl_server[1].reset()
-    yield deepl_server[1]
-    deepl_server[1].reset()
-
-
-@pytest.fixture
-async def deepl(deepl_server: tuple[str, Faults], faults: Faults) -> AsyncIterator[DeepLTranslator]:
-    translator = DeepLTranslator(
-        KEY,
-        server_url=deepl_server[0],
-        timeout=3.0,
-        retry=FAST_RETRIES,
-        formality="prefer_less",
-        target_variants={"en": "EN-US"},
+def deepl(server: tuple[str, Faults], faults: Faults, closing: Keep) -> DeepLTranslator:
+    return closing(
+        DeepLTranslator(
+            KEY,
+            server_url=server[0],
+            timeout=3.0,
+            retry=FAST_RETRIES,
+            formality="prefer_less",
+            target_variants={"en": "EN-US"},
+        )
     )
-    yield translator
-    await translator.aclose()
 
 
 async def test_translates_a_batch_in_one_request_with_the_auth_header(
@@ -109,15 +102,12 @@ async def test_an_unknown_glossary_is_skipped_with_a_warning(
 
 
 async def test_a_refused_key_is_provider_auth_and_never_shows_the_key(
-    deepl_server: tuple[str, Faults], faults: Faults, caplog: pytest.LogCaptureFixture
+    server: tuple[str, Faults], faults: Faults, closing: Keep, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    wrong = DeepLTranslator("wrong-secret-key", server_url=deepl_server[0], retry=FAST_RETRIES)
-    try:
-        with pytest.raises(ProviderError) as raised:
-            await wrong.translate(["Good morning."], "en", "es")
-    finally:
-        await wrong.aclose()
+    wrong = closing(DeepLTranslator("wrong-secret-key", server_url=server[0], retry=FAST_RETRIES))
+    with pytest.raises(ProviderError) as raised:
+        await wrong.translate(["Good morning."], "en", "es")
     assert raised.value.code is ErrorCode.PROVIDER_AUTH
     assert len(faults.seen) == 1  # not retried
     for text in (str(raised.value), repr(raised.value), caplog.text, repr(wrong)):
@@ -176,15 +166,12 @@ async def test_persistent_5xx_is_provider_unavailable(
 
 
 async def test_a_stalled_server_is_provider_timeout(
-    deepl_server: tuple[str, Faults], faults: Faults
+    server: tuple[str, Faults], faults: Faults, closing: Keep
 ) -> None:
-    quick = DeepLTranslator(KEY, server_url=deepl_server[0], timeout=0.5, retry=FAST_RETRIES)
+    quick = closing(DeepLTranslator(KEY, server_url=server[0], timeout=0.5, retry=FAST_RETRIES))
     faults.plan(Fault(200, stall=1.5))
     started = time.monotonic()
-    try:
-        with pytest.raises(ProviderError) as raised:
-            await quick.translate(["Good morning."], "en", "es")
-    finally:
-        await quick.aclose()
+    with pytest.raises(ProviderError) as raised:
+        await quick.translate(["Good morning."], "en", "es")
     assert raised.value.code is ErrorCode.PROVIDER_TIMEOUT
     assert time.monotonic() - started < 1.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -13,40 +13,37 @@ from providers.elevenlabs_tts import ElevenLabsTextToSpeech
 from providers.retries import RetryPolicy
 from tests.providers.speech import collect_speech
 from tests.providers.standins.elevenlabs import SECONDS_PER_CHARACTER, elevenlabs_app
-from tests.providers.standins.http import Fault, Faults, ServedApp
+from tests.providers.standins.http import Fault, Faults, serving
 from wire.errors import ErrorCode
 
 KEY = "sk_elevenlabs_test_0123456789abcdef"
 FAST_RETRIES = RetryPolicy(attempts=3, initial_delay=0.05, max_delay=0.2)
+Keep = Callable[[ElevenLabsTextToSpeech], ElevenLabsTextToSpeech]
 TEXT = "Welcome back to the evening news."
 
 
 @pytest.fixture(scope="module")
-async def elevenlabs_server() -> AsyncIterator[tuple[str, Faults]]:
-    faults = Faults()
-    async with ServedApp(elevenlabs_app(KEY, faults)) as served:
-        yield served.url, faults
+async def server() -> AsyncIterator[tuple[str, Faults]]:
+    async with serving(elevenlabs_app, KEY) as served:
+        yield served
 
 
 @pytest.fixture
-def faults(elevenlabs_server: tuple[str, Faults]) -> Iterator[Faults]:
-    elevenlabs_server[1].reset()
-    yield elevenlabs_server[1]
-    elevenlabs_server[1].reset()
+def client(server: tuple[str, Faults], closing: Keep) -> Callable[..., ElevenLabsTextToSpeech]:
+    """Builds adapters on the stand-in (closed after the test); keywords override the defaults."""
 
+    def build(key: str = KEY, **options: object) -> ElevenLabsTextToSpeech:
+        settings: dict[str, object] = {"base_url": server[0], "timeout": 3.0, "retry": FAST_RETRIES}
+        return closing(ElevenLabsTextToSpeech(key, **(settings | options)))  # type: ignore[arg-type]
 
-def _client(url: str, key: str = KEY, **options: object) -> ElevenLabsTextToSpeech:
-    settings: dict[str, object] = {"base_url": url, "timeout": 3.0, "retry": FAST_RETRIES}
-    return ElevenLabsTextToSpeech(key, **(settings | options))  # type: ignore[arg-type]
+    return build
 
 
 @pytest.fixture
-async def elevenlabs(
-    elevenlabs_server: tuple[str, Faults], faults: Faults
-) -> AsyncIterator[ElevenLabsTextToSpeech]:
-    tts = _client(elevenlabs_server[0])
-    yield tts
-    await tts.aclose()
+def elevenlabs(
+    client: Callable[..., ElevenLabsTextToSpeech], faults: Faults
+) -> ElevenLabsTextToSpeech:
+    return client()
 
 
 async def test_streams_pcm_at_the_requested_rate(
@@ -66,13 +63,10 @@ async def test_streams_pcm_at_the_requested_rate(
 
 
 async def test_a_rate_elevenlabs_does_not_stream_is_resampled(
-    elevenlabs_server: tuple[str, Faults], faults: Faults
+    client: Callable[..., ElevenLabsTextToSpeech], faults: Faults
 ) -> None:
-    tts = _client(elevenlabs_server[0], sample_rate=11025)
-    try:
-        pcm, rate, _ = await collect_speech(tts.synthesize(TEXT, "en", "JBFqnCBsd6RMkjVDRZzb"))
-    finally:
-        await tts.aclose()
+    tts = client(sample_rate=11025)
+    pcm, rate, _ = await collect_speech(tts.synthesize(TEXT, "en", "JBFqnCBsd6RMkjVDRZzb"))
     assert rate == 11025
     assert faults.requests_to("/stream")[0].args["output_format"] == "pcm_22050"
     assert len(pcm) / 2 / rate == pytest.approx(len(TEXT) * SECONDS_PER_CHARACTER, abs=0.01)
@@ -95,8 +89,11 @@ async def test_voices_per_language_from_the_account_and_the_model(
 async def test_without_a_voice_the_first_for_the_language_speaks(
     elevenlabs: ElevenLabsTextToSpeech, faults: Faults
 ) -> None:
-    await collect_speech(elevenlabs.synthesize("Hola a todos.", "es", None))
-    assert faults.requests_to("/stream")[0].path == "/v1/text-to-speech/EXAVITQu4vr4xnSDxMaL/stream"
+    for _ in range(2):
+        await collect_speech(elevenlabs.synthesize("Hola a todos.", "es", None))
+    paths = [seen.path for seen in faults.requests_to("/stream")]
+    assert paths == ["/v1/text-to-speech/EXAVITQu4vr4xnSDxMaL/stream"] * 2
+    assert len(faults.requests_to("/v1/voices")) == 1
 
 
 async def test_a_language_the_model_does_not_speak_is_refused_before_synthesis(
@@ -109,15 +106,14 @@ async def test_a_language_the_model_does_not_speak_is_refused_before_synthesis(
 
 
 async def test_a_refused_key_is_provider_auth_and_never_shows_the_key(
-    elevenlabs_server: tuple[str, Faults], faults: Faults, caplog: pytest.LogCaptureFixture
+    client: Callable[..., ElevenLabsTextToSpeech],
+    faults: Faults,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    wrong = _client(elevenlabs_server[0], key="sk_wrong_secret_key")
-    try:
-        with pytest.raises(ProviderError) as raised:
-            await collect_speech(wrong.synthesize(TEXT, "en", "JBFqnCBsd6RMkjVDRZzb"))
-    finally:
-        await wrong.aclose()
+    wrong = client(key="sk_wrong_secret_key")
+    with pytest.raises(ProviderError) as raised:
+        await collect_speech(wrong.synthesize(TEXT, "en", "JBFqnCBsd6RMkjVDRZzb"))
     assert raised.value.code is ErrorCode.PROVIDER_AUTH
     assert len(faults.seen) == 1  # not retried
     for text in (str(raised.value), repr(raised.value), caplog.text, repr(wrong)):
@@ -176,16 +172,13 @@ async def test_persistent_5xx_is_provider_unavailable(
 
 
 async def test_a_stalled_server_is_provider_timeout(
-    elevenlabs_server: tuple[str, Faults], faults: Faults
+    client: Callable[..., ElevenLabsTextToSpeech], faults: Faults
 ) -> None:
-    quick = _client(elevenlabs_server[0], timeout=0.5)
-    try:
-        await quick.languages()
-        faults.plan(Fault(200, stall=1.5))
-        started = time.monotonic()
-        with pytest.raises(ProviderError) as raised:
-            await collect_speech(quick.synthesize(TEXT, "en", "JBFqnCBsd6RMkjVDRZzb"))
-    finally:
-        await quick.aclose()
+    quick = client(timeout=0.5)
+    await quick.languages()
+    faults.plan(Fault(200, stall=1.5))
+    started = time.monotonic()
+    with pytest.raises(ProviderError) as raised:
+        await collect_speech(quick.synthesize(TEXT, "en", "JBFqnCBsd6RMkjVDRZzb"))
     assert raised.value.code is ErrorCode.PROVIDER_TIMEOUT
     assert time.monotonic() - started < 1.0

@@ -11,6 +11,8 @@ import asyncio
 import json
 import time
 from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,3 +122,13 @@ class ServedApp:
         self._stop.set()
         assert self._task is not None
         await self._task
+
+
+@asynccontextmanager
+async def serving(
+    make_app: Callable[[str, Faults], Quart], api_key: str
+) -> AsyncIterator[tuple[str, Faults]]:
+    """A stand-in built by `make_app(api_key, faults)`, served: (base URL, its faults)."""
+    faults = Faults()
+    async with ServedApp(make_app(api_key, faults)) as served:
+        yield served.url, faults
