@@ -33,8 +33,11 @@ class FlowProcess:
         """Start (or restart: recovery resumes from the last snapshot)."""
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "flows"], env=self.env, cwd=settings.ROOT,
-                stdout=out, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "flows"],
+                env=self.env,
+                cwd=settings.ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
 
     def kill(self) -> None:

@@ -24,12 +24,14 @@ class ResultReader:
     """Reads the results topic from the beginning, keeping every event in order."""
 
     def __init__(self, bootstrap: str, topic: str) -> None:
-        self._consumer = Consumer({
-            "bootstrap.servers": bootstrap,
-            "group.id": f"test-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        })
+        self._consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"test-{uuid.uuid4().hex[:8]}",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+            }
+        )
         self._consumer.subscribe([topic])
         self.events: list[ResultEvent] = []
 
@@ -61,6 +63,4 @@ class ResultReader:
 
 def ended(session_id: str) -> Callable[[list[ResultEvent]], bool]:
     """A `read_until` condition: the session's `ended` status arrived."""
-    return lambda events: any(
-        e.session_id == session_id and e.status == "ended" for e in events
-    )
+    return lambda events: any(e.session_id == session_id and e.status == "ended" for e in events)
