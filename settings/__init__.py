@@ -103,9 +103,7 @@ class Settings:
     vad_silence_ms: int = field(default_factory=lambda: _env_int("VAD_SILENCE_MS", 330))
     max_utterance_ms: int = field(default_factory=lambda: _env_int("MAX_UTTERANCE_MS", 8000))
     # 0 turns partial transcripts off (saves CPU on small machines).
-    partial_interval_ms: int = field(
-        default_factory=lambda: _env_int("PARTIAL_INTERVAL_MS", 1200)
-    )
+    partial_interval_ms: int = field(default_factory=lambda: _env_int("PARTIAL_INTERVAL_MS", 1200))
 
     stt_provider: str = field(default_factory=lambda: _env("STT_PROVIDER", "whisper"))
     translation_provider: str = field(
