@@ -22,8 +22,17 @@ if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# Skip the build when no source changed since the last one (set-up runs this often).
+sources=$(find . -path ./node_modules -prune -o -path ./dist -prune -o -path ./test-artifacts -prune \
+  -o -type f -print | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
+built=dist/.livedub-sources-sha256
+if [ -d dist/extension ] && [ -d dist/demo ] && [ "$(cat "$built" 2>/dev/null)" = "$sources" ]; then
+  exit 0
+fi
+
 npx tsc --noEmit
 for config in vite.config.ts vite.content.config.ts vite.demo.config.ts; do
   npx vite build --config "$config" --logLevel warn
 done
+echo "$sources" > "$built"
 echo "built extension/dist/extension (load unpacked in chrome://extensions) and extension/dist/demo"
