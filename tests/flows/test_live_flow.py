@@ -11,11 +11,11 @@ import pytest
 import redis
 
 import settings
+from devstack.flow_process import FlowProcess
+from devstack.kafka_io import ResultReader, ended, produce_records
 from state.quotas import Quotas
 from state.scripts import ScriptRunner
 from state.usage import Usage
-from tests.support.flow_process import FlowProcess
-from tests.support.kafka_io import ResultReader, ended, produce_records
 from tests.support.speech import frames, utterances
 from wire.audio import AudioFrame, AudioRecord, EndRecord, SessionSettings, StartRecord
 from wire.events import ResultEvent

@@ -1,4 +1,4 @@
-"""Producing audio records and reading result events on the real test broker."""
+"""Producing audio records and reading result events on a real broker (tests, replays, drills)."""
 
 from __future__ import annotations
 
@@ -50,10 +50,10 @@ class ResultReader:
             check()
             if time.monotonic() > deadline:
                 kinds = [(e.type, e.segment, e.status) for e in self.events]
-                raise AssertionError(f"timed out; events so far: {kinds}")
+                raise TimeoutError(f"timed out; events so far: {kinds}")
             msg = self._consumer.poll(0.2)
-            if msg is not None and not msg.error():
-                self.events.append(from_json(msg.value()))
+            if msg is not None and not msg.error() and (value := msg.value()) is not None:
+                self.events.append(from_json(value))
         return self.events
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""The live flow as a real process (`python -m flows`), started, killed and restarted by tests."""
+"""The live flow as a process (`python -m flows`), started, killed and restarted by tools."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ class FlowProcess:
     def check_running(self) -> None:
         """Fail at once, with the log, if the process has exited."""
         if self.proc is not None and self.proc.poll() is not None:
-            raise AssertionError(f"flow exited with {self.proc.returncode}:\n{self.tail()}")
+            raise RuntimeError(f"flow exited with {self.proc.returncode}:\n{self.tail()}")
 
     def tail(self, lines: int = 40) -> str:
         """The end of its log, for failure messages."""
