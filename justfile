@@ -60,3 +60,11 @@ ext-test *args: ext-build
 # load time and real-time factor of each offline speech provider on this machine (not a test)
 bench-providers: setup
     {{py}} -m providers.bench
+
+# capture live sessions' audio and result events: just record --out FILE [--seconds N]
+record *args: setup
+    @{{py}} -m recordings.record "$@"
+
+# replay recordings through a fresh flow and compare the results (non-zero exit on a difference)
+replay +files: setup
+    @{{py}} -m recordings.replay "$@"
