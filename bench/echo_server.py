@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--bind", required=True)
     config = Config()
     config.bind = [parser.parse_args().bind]
-    asyncio.run(serve(app, config))  # type: ignore[arg-type]
+    asyncio.run(serve(app, config))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -37,9 +38,9 @@ def sample(pid: int) -> ProcessSample:
     cpu = rss = 0.0
     for p in pids:
         try:
-            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
             cpu += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-            rss += int(open(f"/proc/{p}/statm").read().split()[1]) * PAGE_SIZE / 2**20
+            rss += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * PAGE_SIZE / 2**20
         except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
     return ProcessSample(cpu, rss)
@@ -47,8 +48,7 @@ def sample(pid: int) -> ProcessSample:
 
 def _children(pid: int) -> list[int]:
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as handle:
-            return [int(c) for c in handle.read().split()]
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except FileNotFoundError:
         return []
 
