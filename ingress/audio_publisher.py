@@ -39,7 +39,9 @@ class AudioPublisher:
     def __init__(self, cfg: settings.Settings, metrics: IngressMetrics) -> None:
         self.topic = cfg.topic_audio
         self._metrics = metrics
-        self._producer = Producer({"bootstrap.servers": cfg.kafka_bootstrap, **PRODUCER_CONFIG})
+        self._producer = Producer(
+            {"bootstrap.servers": cfg.kafka_bootstrap, "logger": log, **PRODUCER_CONFIG}
+        )
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, name="audio-publisher", daemon=True)
 

@@ -20,6 +20,7 @@ id window drops anything seen twice.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable
@@ -30,6 +31,8 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 import settings
 from ingress.results_fanout import ResultMessage, is_reroute_marker, parse_result
 from state.result_routes import ResultRoute
+
+log = logging.getLogger(__name__)
 
 REPLAY_CONFIG = {
     "enable.auto.commit": "false",
@@ -86,7 +89,7 @@ def read_missed(
     """Read the hops in order (blocking; run it in a thread); stop at `deadline` (monotonic)."""
     key = session_id.encode()
     events: list[ResultMessage] = []
-    consumer = Consumer({"bootstrap.servers": cfg.kafka_bootstrap, **REPLAY_CONFIG})
+    consumer = Consumer({"bootstrap.servers": cfg.kafka_bootstrap, "logger": log, **REPLAY_CONFIG})
     try:
         for hop in hops:
             if hop.until is not None and hop.start is not None and hop.start >= hop.until:

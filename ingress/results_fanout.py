@@ -23,11 +23,12 @@ import asyncio
 import enum
 import logging
 import threading
+import time
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
 import settings
 from ingress.metrics import IngressMetrics
@@ -200,6 +201,7 @@ class ResultsFanout:
                 "bootstrap.servers": cfg.kafka_bootstrap,
                 # librdkafka insists on a group id; with assign() and no commits none is joined.
                 "group.id": f"livedub-ingress-{cfg.ingress_instance}",
+                "logger": log,
                 **CONSUMER_CONFIG,
             }
         )
@@ -212,22 +214,42 @@ class ResultsFanout:
         Results are handed to `loop`, where the sockets live.
         """
         self._loop = loop
-        metadata = self._consumer.list_topics(self.topic, timeout=METADATA_TIMEOUT_S)
-        topic = metadata.topics[self.topic]
-        if topic.error is not None:
-            raise RuntimeError(f"results topic {self.topic}: {topic.error}")
+        deadline = time.monotonic() + METADATA_TIMEOUT_S
         self.owned = owned_partitions(
-            list(topic.partitions), self.cfg.ingress_instance, self.cfg.ingress_instances
+            self._partitions(deadline), self.cfg.ingress_instance, self.cfg.ingress_instances
         )
         assignment = []
         for partition in self.owned:
-            _low, high = self._consumer.get_watermark_offsets(
-                TopicPartition(self.topic, partition), timeout=METADATA_TIMEOUT_S
-            )
+            high = self._end_offset(partition, deadline)
             self._positions[partition] = high
             assignment.append(TopicPartition(self.topic, partition, high))
         self._consumer.assign(assignment)
         self._thread.start()
+
+    # A topic created moments ago may not be known to the broker's metadata, or have
+    # its leaders, yet: both lookups retry until the start-up deadline.
+
+    def _partitions(self, deadline: float) -> list[int]:
+        while True:
+            metadata = self._consumer.list_topics(self.topic, timeout=METADATA_TIMEOUT_S)
+            topic = metadata.topics[self.topic]
+            if topic.error is None and topic.partitions:
+                return list(topic.partitions)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"results topic {self.topic}: {topic.error}")
+            time.sleep(0.1)
+
+    def _end_offset(self, partition: int, deadline: float) -> int:
+        while True:
+            try:
+                _low, high = self._consumer.get_watermark_offsets(
+                    TopicPartition(self.topic, partition), timeout=METADATA_TIMEOUT_S
+                )
+                return int(high)
+            except KafkaException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def stop(self) -> None:
         """Stop reading and close the consumer."""

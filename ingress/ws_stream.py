@@ -27,6 +27,7 @@ reconnect, here or to another ingress, and continue where it left off.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import threading
@@ -82,6 +83,7 @@ class Closing:
     message: str = ""
     finish: bool = False  # end the session in state and settle its reservation
     end_stream: bool = False  # the flow has not been told the stream ended: tell it
+    drain: bool = True  # send what is queued first (not for a client that does not read)
 
 
 _INTERRUPTED = {
@@ -90,6 +92,7 @@ _INTERRUPTED = {
         "slow consumer",
         ErrorCode.SLOW_CONSUMER,
         "results were not read fast enough",
+        drain=False,
     ),
     Interruption.REPLACED: Closing(CloseCode.GOING_AWAY, "replaced by a newer connection"),
 }
@@ -128,7 +131,8 @@ class StreamConnection:
         self._subtitles_unflushed = 0
         self._cursor: ResultCursor | None = None
         self._flushed_at = time.monotonic()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: list[asyncio.Task[None]] = []  # receiving and replaying
+        self._sender: asyncio.Task[None] | None = None
         self._end_timer: asyncio.TimerHandle | None = None
         self._replay_cancelled = threading.Event()
 
@@ -218,18 +222,24 @@ class StreamConnection:
         )
         await rt.publisher.publish(StartRecord(settings))
         self._say("connected")
-        self._start(self._send_results())
-        self._start(self._receive())
+        self._sender = self._start(self._send_results())
+        self._tasks.append(self._start(self._receive()))
         if hello.last_event_id is not None:
-            self._start(self._replay(previous, hello.last_event_id))
+            self._tasks.append(self._start(self._replay(previous, hello.last_event_id)))
         closing = await self.closing
+        rt.fanout.unregister(sub)  # nothing new joins the queue from here on
         await self._stop_tasks()
+        if closing.drain:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                    await sub.queue.join()
+        await self._stop_sender()
         await self._close(closing)
 
-    def _start(self, work: Any) -> None:
+    def _start(self, work: Any) -> asyncio.Task[None]:
         task: asyncio.Task[None] = asyncio.create_task(work)
         task.add_done_callback(self._task_done)
-        self._tasks.append(task)
+        return task
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
         if task.cancelled() or task.exception() is None:
@@ -252,6 +262,7 @@ class StreamConnection:
         while True:
             message = await self.sub.queue.get()
             await websocket.send(message.text)
+            self.sub.queue.task_done()
             self._sent(message)
 
     def _sent(self, message: ResultMessage) -> None:
@@ -456,6 +467,12 @@ class StreamConnection:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
+    async def _stop_sender(self) -> None:
+        if self._sender is not None:
+            self._sender.cancel()
+            await asyncio.gather(self._sender, return_exceptions=True)
+            self._sender = None
+
     async def _close(self, closing: Closing) -> None:
         assert self.identity is not None
         rt = self.rt
@@ -484,6 +501,7 @@ class StreamConnection:
 
     async def _release(self) -> None:
         await self._stop_tasks()
+        await self._stop_sender()
         if self.sub is None or self.identity is None:
             return
         rt = self.rt
