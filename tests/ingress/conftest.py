@@ -1,4 +1,4 @@
-"""Ingress apps served in-process (Quart's test app runs the serving hooks) on the shared servers."""
+"""Ingress apps served in-process (the test app runs the serving hooks) on the shared servers."""
 
 from __future__ import annotations
 

@@ -24,8 +24,8 @@ from tests.ingress.support import (
     receive_until,
 )
 from wire.audio import AudioFrame, EndRecord, StartRecord
-from wire.events import ResultEvent, error_event, event_id
 from wire.errors import ErrorCode
+from wire.events import ResultEvent, error_event, event_id
 
 
 def ws_path(session_id: str) -> str:
@@ -81,7 +81,7 @@ async def test_frames_follow_the_start_record_and_reconnects_continue_the_sequen
     assert [f.seq for f in sent] == [0, 1, 2, 3]
     assert [f.pcm for f in sent] == [*frames, pcm(100)]
     assert all(f.capture_ms > 0 and f.ingress_ms >= f.capture_ms for f in sent)
-    status, read = await caller.call("GET", f"/api/v1/dubbing/sessions/{sid}")
+    read = (await caller.call("GET", f"/api/v1/dubbing/sessions/{sid}"))[1]
     assert read["audio_chunks_processed"] == 4
 
 
@@ -221,7 +221,7 @@ async def test_end_waits_for_the_flows_ended_then_closes_and_settles(caller: Cal
     assert [m["status"] for m in before] == ["ended"]
     records = await audio_records(caller.cfg, sid, 3)
     assert isinstance(records[2], EndRecord) and records[2].last_seq == 0
-    status, read = await caller.call("GET", f"/api/v1/dubbing/sessions/{sid}")
+    read = (await caller.call("GET", f"/api/v1/dubbing/sessions/{sid}"))[1]
     assert read["status"] == "ended"
     assert (await caller.call(*check))[1]["allowed"] is True
 
