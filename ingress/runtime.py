@@ -7,7 +7,7 @@ Built with the app; its network clients connect while the app serves
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import redis.asyncio
 from quart import current_app
@@ -23,11 +23,12 @@ from providers.base import VoiceCatalog
 from state.quotas import Quotas
 from state.rate_limits import RateLimits
 from state.result_routes import ResultRoutes
-from state.scripts import AsyncScriptRunner
+from state.scripts import AsyncScriptRunner, ScriptCall
 from state.session_holds import SessionHolds
 from state.sessions import Sessions
 
 EXTENSION = "livedub"
+T = TypeVar("T")
 
 
 class LocalStream(Protocol):
@@ -86,12 +87,17 @@ class IngressRuntime:
         if self._redis is not None:
             await self._redis.aclose()
 
-    @property
-    def run(self) -> AsyncScriptRunner:
-        """Runs state calls on this app's Redis client."""
+    async def run(self, call: ScriptCall[T]) -> T:
+        """Run a state call on this app's Redis client, shielded from cancellation.
+
+        A socket's tasks are cancelled when its client goes away. redis-py's asyncio
+        client can swallow a cancellation that lands mid-command (the task then never
+        ends; cf. redis/redis-py#2028), and a state write that started should finish
+        anyway: the command runs in its own task and only the wait is cancelled.
+        """
         if self._run is None:
             raise NotServing("Redis is connected while the app serves")
-        return self._run
+        return await asyncio.shield(self._run(call))
 
     @property
     def publisher(self) -> AudioPublisher:
