@@ -10,9 +10,10 @@ py := venv / "bin/python"
 default:
     @just --list
 
-# create the virtualenv and install pinned dependencies, fetch the Kafka jars (idempotent)
+# create the virtualenv and install pinned dependencies, fetch the Kafka jars, build the extension and demo page (idempotent)
 setup:
     @devstack/setup.sh
+    @extension/build.sh --optional
 
 # start Kafka, Redis, the ingress and the flow (local processes, or compose where Docker runs)
 up: setup
@@ -43,3 +44,27 @@ lint: setup
 # mint a development JWT: just token USER [--tier free|premium]
 token user *args: setup
     @{{py}} -m ingress.dev_token "$@"
+
+# dub a file offline: just dub INPUT --from en --to es [--mode subtitles|dubbing|both] [--out DIR] [--mix]
+dub input *args: setup
+    @{{py}} -m flows.dub_file "$@"
+
+# build the Chrome extension (extension/dist/extension) and the demo page (extension/dist/demo)
+ext-build:
+    @extension/build.sh
+
+# the extension's tests: Vitest units, the OpenAPI contract check (LIVEDUB_OPENAPI) and the Chromium e2e
+ext-test *args: ext-build
+    cd extension && npx vitest run "$@"
+
+# load time and real-time factor of each offline speech provider on this machine (not a test)
+bench-providers: setup
+    {{py}} -m providers.bench
+
+# capture live sessions' audio and result events: just record --out FILE [--seconds N]
+record *args: setup
+    @{{py}} -m recordings.record "$@"
+
+# replay recordings through a fresh flow and compare the results (non-zero exit on a difference)
+replay +files: setup
+    @{{py}} -m recordings.replay "$@"

@@ -119,8 +119,8 @@ class KafkaBroker:
             self._java(
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                _cluster_id(),
+                # '=' form: a base64 id may start with '-', which argparse takes for a flag.
+                f"--cluster-id={_cluster_id()}",
                 "-c",
                 str(self.config_file),
             ),

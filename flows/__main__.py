@@ -8,6 +8,7 @@ clusters) pass through.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -26,10 +27,11 @@ def bytewax_argv(cfg: settings.Settings, extra: list[str]) -> list[str]:
         "flows.live:build_live_flow()",
         "-r",
         cfg.recovery_dir,
+        # bytewax.run takes whole seconds.
         "-s",
-        str(cfg.snapshot_interval_seconds),
+        str(max(1, math.ceil(cfg.snapshot_interval_seconds))),
         "-b",
-        str(cfg.backup_interval_seconds),
+        str(math.ceil(cfg.backup_interval_seconds)),
         "-w",
         str(cfg.flow_workers),
         *extra,

@@ -14,11 +14,13 @@ out, see `flows.live`) and the file mode (`just dub`, see `flows.dub_file`).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import cast
 
 import bytewax.operators as op
 from bytewax.dataflow import Stream, operator
 
+from flows.concurrency import PerWorker
 from flows.decode import Rejected, is_record, rejected_event
 from flows.finish import Routed, SessionFinisher
 from flows.items import PathDone, RouteChange, SpeechSegment, StreamEnd, Transcribed, UsageTick
@@ -43,11 +45,15 @@ Outcome = ResultEvent | PathDone | RouteChange
 def process_audio(
     step_id: str,
     records: Stream[AudioRecord | Rejected],
-    providers: SpeechProviders,
+    providers: Callable[[], SpeechProviders],
     ledger: UsageLedger | None,
     config: SegmenterConfig,
 ) -> Stream[Routed]:
-    """Audio records in; each session's events out with their partition, `ended` last."""
+    """Audio records in; each session's events out with their partition, `ended` last.
+
+    `providers` builds the speech engines; each worker thread builds its own.
+    """
+    engines = PerWorker(providers)
     valid = op.branch("is_record", records, is_record)
     # `branch` narrows only its true side; the false side holds just the rejections.
     rejects = op.map("rejected_events", cast(Stream[Rejected], valid.falses), rejected_event)
@@ -66,7 +72,7 @@ def process_audio(
         else op.flat_map("skip_usage", usage_ticks, lambda _tick: [])
     )
 
-    transcribed = op.flat_map_batch("transcribe", speech, functools.partial(transcribe, providers))
+    transcribed = op.flat_map_batch("transcribe", speech, functools.partial(transcribe, engines))
     transcripts = op.flat_map("transcript_events", transcribed, transcript_events)
 
     cache = TranslationCache()
@@ -74,7 +80,7 @@ def process_audio(
     subtitled = op.flat_map_batch(
         "translate_subtitles",
         for_subtitles,
-        functools.partial(translate_to, providers, cache, target_of=_subtitle_language),
+        functools.partial(translate_to, engines, cache, target_of=_subtitle_language),
     )
     subtitles = op.flat_map("subtitle_events", subtitled, subtitle_events)
 
@@ -82,9 +88,9 @@ def process_audio(
     dub_texts = op.flat_map_batch(
         "translate_for_dubbing",
         for_dubbing,
-        functools.partial(translate_to, providers, cache, target_of=_dubbing_language),
+        functools.partial(translate_to, engines, cache, target_of=_dubbing_language),
     )
-    dubs = op.flat_map_batch("synthesize", dub_texts, functools.partial(synthesize, providers))
+    dubs = op.flat_map_batch("synthesize", dub_texts, functools.partial(synthesize, engines))
 
     outcomes: Stream[Outcome] = op.merge(
         "outcomes", rejects, passthrough, usage, transcripts, subtitles, dubs

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import bytewax.operators as op
@@ -21,6 +22,7 @@ from faster_whisper.audio import decode_audio
 from tqdm import tqdm
 
 import settings
+from flows.concurrency import close_worker_loops
 from flows.dataflow import process_audio
 from flows.dub_track import build_track, collect_segments
 from flows.file_io import CallbackSink, PcmSource, pcm_from_float
@@ -62,7 +64,7 @@ def dub_file(
     source: Path,
     out_dir: Path,
     session: SessionSettings,
-    providers: SpeechProviders,
+    providers: Callable[[], SpeechProviders],
     mix: bool = False,
     show_progress: bool = True,
 ) -> dict[str, Path]:
@@ -82,6 +84,7 @@ def dub_file(
     )
     op.output("files", events, CallbackSink(collector.add))
     cli_main(flow)  # type: ignore[no-untyped-call]
+    close_worker_loops()
     collector.close()
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -140,9 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.monotonic()
     cfg = settings.load()
-    providers = SpeechProviders.from_settings(cfg)
     written = dub_file(
-        args.input, args.out, session, providers, mix=args.mix, show_progress=sys.stderr.isatty()
+        args.input, args.out, session, lambda: SpeechProviders.from_settings(cfg), mix=args.mix
     )
     for kind, path in written.items():
         print(f"{kind:10} {path}")

@@ -71,7 +71,5 @@ def build_track(
     bed[: min(length, len(original))] = original[:length]
     gain = np.where(speaking, duck_gain, 1.0).astype(np.float32)
     ramp = max(1, rate // 20)  # 50 ms fades: a hard gain switch clicks
-    gain = np.convolve(gain, np.ones(ramp, dtype=np.float32) / ramp, mode="same").astype(
-        np.float32
-    )
+    gain = np.convolve(gain, np.ones(ramp, dtype=np.float32) / ramp, mode="same").astype(np.float32)
     return np.clip(dub + bed * gain, -1.0, 1.0)

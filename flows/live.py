@@ -88,7 +88,7 @@ def build_live_flow() -> Dataflow:
     events = process_audio(
         "process_audio",
         records,
-        SpeechProviders.from_settings(cfg),
+        lambda: SpeechProviders.from_settings(cfg),
         RedisUsageLedger.from_settings(cfg),
         segmenter_config(cfg),
     )

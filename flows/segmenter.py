@@ -223,7 +223,9 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         if not self.config.with_usage or state.settings is None:
             return
         processed_ms = (state.processed_bytes + len(state.vad.leftover)) // BYTES_PER_MS
-        if processed_ms != state.charged_ms or final:
+        # A tick per second of audio is enough to enforce quotas; the final one
+        # carries the exact remainder.
+        if final or processed_ms // 1000 > max(state.charged_ms, 0) // 1000:
             out.append(UsageTick(state.settings, processed_ms, final=final))
             state.charged_ms = processed_ms
 

@@ -47,7 +47,7 @@ class SpeechProviders:
 
     @classmethod
     def from_settings(cls, cfg: settings.Settings) -> SpeechProviders:
-        """The engines named by configuration (models load once per process)."""
+        """The engines named by configuration (models load once per process, lazily)."""
         return cls(
             stt=registry.speech_to_text(cfg),
             translator=registry.translator(cfg),
@@ -89,9 +89,10 @@ def _ms_since(started: float) -> float:
 
 
 def transcribe(
-    providers: SpeechProviders, batch: list[SpeechSegment | StreamEnd]
+    engines: Callable[[], SpeechProviders], batch: list[SpeechSegment | StreamEnd]
 ) -> list[Transcribed | StreamEnd]:
     """Transcribe every segment of the batch at once; stream ends pass through in place."""
+    providers = engines()
 
     async def one(item: SpeechSegment | StreamEnd) -> Transcribed | StreamEnd:
         if isinstance(item, StreamEnd):
@@ -177,12 +178,13 @@ async def _translate_one(
 
 
 def translate_to(
-    providers: SpeechProviders,
+    engines: Callable[[], SpeechProviders],
     cache: TranslationCache,
     batch: list[Transcribed | StreamEnd],
     target_of: Callable[[Transcribed], str],
 ) -> list[Translated | StreamEnd]:
     """Translate each transcribed segment to the language `target_of` picks for it."""
+    providers = engines()
 
     async def one(item: Transcribed | StreamEnd) -> Translated | StreamEnd:
         if isinstance(item, StreamEnd) or item.transcript is None:
@@ -225,7 +227,12 @@ def subtitle_events(item: Translated | StreamEnd) -> list[ResultEvent | PathDone
             data=translation.text,
             start_ms=seg.start_ms,
             end_ms=seg.end_ms,
-            language=translation.target_language,
+            # Untranslated text is still in the source language: say so, never mislabel it.
+            language=(
+                translation.source_language
+                if translation.untranslated
+                else translation.target_language
+            ),
             final=seg.final,
             untranslated=translation.untranslated,
             source_ingress_ms=seg.source_ingress_ms or None,
@@ -238,9 +245,10 @@ def subtitle_events(item: Translated | StreamEnd) -> list[ResultEvent | PathDone
 
 
 def synthesize(
-    providers: SpeechProviders, batch: list[Translated | StreamEnd]
+    engines: Callable[[], SpeechProviders], batch: list[Translated | StreamEnd]
 ) -> list[ResultEvent | PathDone]:
     """Speak each final segment's translation; emit its audio as ordered chunks."""
+    providers = engines()
 
     async def one(item: Translated | StreamEnd) -> list[ResultEvent | PathDone]:
         if isinstance(item, StreamEnd):

@@ -54,7 +54,7 @@ class UsageCharger:
         out: list[ResultEvent | PathDone] = [
             ResultEvent(
                 type="usage",
-                id=event_id(sid, -1, "usage", tick.processed_ms),
+                id=event_id(sid, -1, "usage", "final" if tick.final else tick.processed_ms),
                 session_id=sid,
                 seconds=tick.processed_ms / 1000.0,
                 remaining_seconds=answer.remaining_seconds,

@@ -13,14 +13,30 @@ from typing import Protocol, runtime_checkable
 
 from wire.errors import ErrorCode
 
+RETRYABLE_CODES = frozenset({ErrorCode.PROVIDER_RATE_LIMITED, ErrorCode.PROVIDER_UNAVAILABLE})
+
 
 class ProviderError(Exception):
-    """A provider call failed; `code` is one of the stable provider codes."""
+    """A provider call failed; `code` is one of the stable provider codes.
 
-    def __init__(self, code: ErrorCode, message: str, retry_after: float | None = None) -> None:
+    `retry_after` is the wait (seconds) the provider asked for, when it said;
+    `retryable` says whether trying again may succeed (by default: rate limits
+    and unavailability are, auth, timeouts and unsupported languages are not).
+    Messages never carry credentials.
+    """
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        retry_after: float | None = None,
+        *,
+        retryable: bool | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.retry_after = retry_after
+        self.retryable = code in RETRYABLE_CODES if retryable is None else retryable
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,41 @@ class TextToSpeech(Protocol):
 
     def synthesize(self, text: str, language: str, voice: str | None) -> AsyncIterator[SpeechChunk]:
         """Stream the speech for the text as it is produced."""
+        ...
+
+
+@runtime_checkable
+class SpeechStream(Protocol):
+    """One live speech-to-text stream: audio in as it arrives, partial and final transcripts out."""
+
+    async def send(self, pcm: bytes) -> None:
+        """Send PCM s16le 16 kHz mono as it arrives (real time)."""
+        ...
+
+    def transcripts(self) -> AsyncIterator[Transcript]:
+        """Partial (`final=False`) and final transcripts, until the stream is closed."""
+        ...
+
+    async def close(self) -> None:
+        """Flush: the last final transcripts arrive, then `transcripts()` ends."""
+        ...
+
+
+@runtime_checkable
+class StreamingSpeechToText(Protocol):
+    """An engine that transcribes a live stream (cloud streaming APIs), besides segments."""
+
+    async def open_stream(self, language: str) -> SpeechStream:
+        """Open a stream for one language; raises `language_unsupported` before connecting."""
+        ...
+
+
+@runtime_checkable
+class Closable(Protocol):
+    """A provider holding connections or clients; close it when done."""
+
+    async def aclose(self) -> None:
+        """Release connections and clients."""
         ...
 
 

@@ -29,6 +29,17 @@ def _env_list(name: str, default: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in _env(name, default).split(",") if item.strip())
 
 
+def _env_map(name: str, default: str) -> tuple[tuple[str, str], ...]:
+    """`key=value,key=value` pairs, kept as a tuple so Settings stays hashable."""
+    pairs = []
+    for item in _env_list(name, default):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"{name}: expected key=value pairs, got {item!r}")
+        pairs.append((key.strip(), value.strip()))
+    return tuple(pairs)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every tunable of the service, with the defaults `just up` runs on."""
@@ -116,7 +127,7 @@ class Settings:
         default_factory=lambda: _env("RECOVERY_DIR", str(ROOT / ".run" / "recovery"))
     )
     snapshot_interval_seconds: float = field(
-        default_factory=lambda: _env_float("SNAPSHOT_INTERVAL_SECONDS", 2.0)
+        default_factory=lambda: _env_float("SNAPSHOT_INTERVAL_SECONDS", 1.0)
     )
     backup_interval_seconds: float = field(
         default_factory=lambda: _env_float("BACKUP_INTERVAL_SECONDS", 0.0)
@@ -137,6 +148,67 @@ class Settings:
     provider_timeout_seconds: float = field(
         default_factory=lambda: _env_float("PROVIDER_TIMEOUT_SECONDS", 20.0)
     )
+    provider_retry_attempts: int = field(
+        default_factory=lambda: _env_int("PROVIDER_RETRY_ATTEMPTS", 4)
+    )
+    provider_retry_initial_seconds: float = field(
+        default_factory=lambda: _env_float("PROVIDER_RETRY_INITIAL_SECONDS", 0.5)
+    )
+    provider_retry_max_seconds: float = field(
+        default_factory=lambda: _env_float("PROVIDER_RETRY_MAX_SECONDS", 8.0)
+    )
+    tts_sample_rate: int = field(default_factory=lambda: _env_int("TTS_SAMPLE_RATE", 16000))
+
+    whisper_model_dir: str = field(default_factory=lambda: _env("WHISPER_MODEL_DIR", ""))
+    whisper_model_dirs: tuple[tuple[str, str], ...] = field(
+        default_factory=lambda: _env_map("WHISPER_MODEL_DIRS", "")
+    )
+    whisper_languages: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("WHISPER_LANGUAGES", "en,es,he")
+    )
+    whisper_compute_type: str = field(default_factory=lambda: _env("WHISPER_COMPUTE_TYPE", "int8"))
+    whisper_cpu_threads: int = field(default_factory=lambda: _env_int("WHISPER_CPU_THREADS", 0))
+    whisper_workers: int = field(default_factory=lambda: _env_int("WHISPER_WORKERS", 2))
+    piper_voice_dir: str = field(default_factory=lambda: _env("PIPER_VOICE_DIR", ""))
+
+    # Secrets stay out of repr() so a logged Settings never leaks them.
+    assemblyai_api_key: str = field(
+        default_factory=lambda: _env("ASSEMBLYAI_API_KEY", ""), repr=False
+    )
+    assemblyai_host: str = field(
+        default_factory=lambda: _env("ASSEMBLYAI_HOST", "streaming.assemblyai.com")
+    )
+    assemblyai_speech_models: tuple[tuple[str, str], ...] = field(
+        default_factory=lambda: _env_map(
+            "ASSEMBLYAI_SPEECH_MODELS",
+            "en=universal-streaming-english,es=universal-streaming-multilingual,"
+            "fr=universal-streaming-multilingual,de=universal-streaming-multilingual,"
+            "it=universal-streaming-multilingual,pt=universal-streaming-multilingual,"
+            "he=whisper-rt",
+        )
+    )
+    assemblyai_fallback_model: str = field(
+        default_factory=lambda: _env("ASSEMBLYAI_FALLBACK_MODEL", "")
+    )
+    assemblyai_send_speed: float = field(
+        default_factory=lambda: _env_float("ASSEMBLYAI_SEND_SPEED", 1.0)
+    )
+    deepl_auth_key: str = field(default_factory=lambda: _env("DEEPL_AUTH_KEY", ""), repr=False)
+    deepl_server_url: str = field(default_factory=lambda: _env("DEEPL_SERVER_URL", ""))
+    deepl_formality: str = field(default_factory=lambda: _env("DEEPL_FORMALITY", "default"))
+    deepl_target_variants: tuple[tuple[str, str], ...] = field(
+        default_factory=lambda: _env_map("DEEPL_TARGET_VARIANTS", "en=EN-US,pt=PT-BR")
+    )
+    elevenlabs_api_key: str = field(
+        default_factory=lambda: _env("ELEVENLABS_API_KEY", ""), repr=False
+    )
+    elevenlabs_base_url: str = field(
+        default_factory=lambda: _env("ELEVENLABS_BASE_URL", "https://api.elevenlabs.io")
+    )
+    elevenlabs_model: str = field(
+        default_factory=lambda: _env("ELEVENLABS_MODEL", "eleven_flash_v2_5")
+    )
+    elevenlabs_voice_id: str = field(default_factory=lambda: _env("ELEVENLABS_VOICE_ID", ""))
 
 
 def load() -> Settings:

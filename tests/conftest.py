@@ -15,12 +15,8 @@ from pathlib import Path
 import pytest
 
 import settings
-from devstack.kafka import KafkaBroker, create_topics, fetch_jars
-from devstack.prereqs import free_port
-from devstack.processes import ManagedProcess
-from devstack.redis_server import RedisServer
-
-CACHE_DIR = settings.ROOT / ".cache"
+from devstack.ephemeral import kafka_broker, redis_server
+from devstack.kafka import create_topics
 
 
 @pytest.fixture(scope="session")
@@ -28,18 +24,8 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if bootstrap := os.environ.get("LIVEDUB_TEST_KAFKA_BOOTSTRAP"):
         yield bootstrap
         return
-    home = tmp_path_factory.mktemp("kafka")
-    broker = KafkaBroker(
-        home=home, port=free_port(), controller_port=free_port(), libs=fetch_jars(CACHE_DIR)
-    )
-    proc = ManagedProcess("kafka", home)
-    broker.start(proc)
-    try:
-        if not broker.wait_ready(90):
-            raise RuntimeError("test broker did not start:\n" + _tail(proc.log_file))
-        yield broker.bootstrap
-    finally:
-        proc.stop()
+    with kafka_broker(tmp_path_factory.mktemp("kafka")) as bootstrap:
+        yield bootstrap
 
 
 @pytest.fixture(scope="session")
@@ -47,16 +33,8 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url := os.environ.get("LIVEDUB_TEST_REDIS_URL"):
         yield url
         return
-    home = tmp_path_factory.mktemp("redis")
-    server = RedisServer(home=home, port=free_port())
-    proc = ManagedProcess("redis", home)
-    server.start(proc)
-    try:
-        if not server.wait_ready():
-            raise RuntimeError("test redis did not start:\n" + _tail(proc.log_file))
-        yield server.url
-    finally:
-        proc.stop()
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture
@@ -74,10 +52,3 @@ def cfg(kafka_bootstrap: str, redis_url: str, tmp_path: Path) -> settings.Settin
     )
     create_topics(kafka_bootstrap, [cfg.topic_audio, cfg.topic_results], cfg.topic_partitions)
     return cfg
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except FileNotFoundError:
-        return "(no log)"

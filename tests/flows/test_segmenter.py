@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import pickle
 
 from flows.items import SpeechSegment, StreamEnd, UsageTick
@@ -10,7 +11,9 @@ from tests.support.speech import frames, silence, utterances
 from wire.audio import AudioFrame, EndRecord, SessionSettings, StartRecord
 from wire.events import ResultEvent
 
-SETTINGS = SessionSettings(session_id="s1", user_id="u1", source_language="en", target_language="es")
+SETTINGS = SessionSettings(
+    session_id="s1", user_id="u1", source_language="en", target_language="es"
+)
 SENTENCES = ("The weather is nice today.", "We are going to the beach.", "Bring a hat and water.")
 
 
@@ -40,7 +43,7 @@ def test_one_final_segment_per_sentence_with_cue_times() -> None:
         assert f.end_ms > f.start_ms
         assert len(f.pcm) >= (f.end_ms - f.start_ms) * 32
     # The utterances do not overlap and sit inside the stream's duration.
-    assert all(a.end_ms <= b.start_ms for a, b in zip(finals, finals[1:], strict=False))
+    assert all(a.end_ms <= b.start_ms for a, b in itertools.pairwise(finals))
     assert finals[-1].end_ms <= len(pcm) // 32
     assert isinstance(out[-1], StreamEnd) and out[-1].segments == 3
 
@@ -82,10 +85,16 @@ def test_partials_grow_and_are_replay_stable() -> None:
     pcm = utterances(SENTENCES[0] + " " + SENTENCES[1])
     config = SegmenterConfig(partial_interval_ms=600)
     records = [StartRecord(SETTINGS), *_records(pcm)]
-    partials_a = [o for o in _run(SessionSegmenter(config), records, batch=3)
-                  if isinstance(o, SpeechSegment) and not o.final]
-    partials_b = [o for o in _run(SessionSegmenter(config), records, batch=1)
-                  if isinstance(o, SpeechSegment) and not o.final]
+    partials_a = [
+        o
+        for o in _run(SessionSegmenter(config), records, batch=3)
+        if isinstance(o, SpeechSegment) and not o.final
+    ]
+    partials_b = [
+        o
+        for o in _run(SessionSegmenter(config), records, batch=1)
+        if isinstance(o, SpeechSegment) and not o.final
+    ]
     assert partials_a, "speech longer than the interval yields partials"
     sizes = [len(p.pcm) for p in partials_a]
     assert sizes == sorted(sizes)

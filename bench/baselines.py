@@ -1,0 +1,84 @@
+"""The limits each figure is compared with, measured in the same run on the same machine.
+
+- A bare confluent-kafka produce -> consume round trip on the same broker, with
+  the producer and consumer settings the pipeline itself uses.
+- A bare WebSocket echo on the same server stack (Quart on Hypercorn).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+import uuid
+
+import websockets
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from devstack.kafka import create_topics
+from devstack.prereqs import free_port, port_accepts
+from devstack.processes import wait_until
+
+
+def kafka_round_trip_ms(bootstrap: str, count: int = 500, interval_s: float = 0.005) -> list[float]:
+    """Produce small records one at a time and time each until the consumer has it."""
+    topic = f"bench.rtt.{uuid.uuid4().hex[:8]}"
+    create_topics(bootstrap, [topic], 1)
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": "0", "acks": "all"})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "bench-rtt",
+            "enable.auto.commit": False,
+            "fetch.wait.max.ms": "10",
+            "fetch.min.bytes": "1",
+        }
+    )
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    latencies = []
+    try:
+        for i in range(count):
+            sent = time.perf_counter()
+            producer.produce(topic, value=str(i).encode())
+            producer.poll(0)
+            while True:
+                msg = consumer.poll(1.0)
+                if msg is not None and not msg.error() and msg.value() == str(i).encode():
+                    break
+            latencies.append((time.perf_counter() - sent) * 1000)
+            time.sleep(interval_s)
+    finally:
+        producer.flush(5)
+        consumer.close()
+    return latencies
+
+
+async def _echo_round_trips(url: str, count: int) -> list[float]:
+    latencies = []
+    async with websockets.connect(url) as socket:
+        payload = bytes(3200)  # one 100 ms audio frame
+        for _ in range(count):
+            sent = time.perf_counter()
+            await socket.send(payload)
+            await socket.recv()
+            latencies.append((time.perf_counter() - sent) * 1000)
+            await asyncio.sleep(0.002)
+    return latencies
+
+
+def websocket_echo_ms(count: int = 500) -> list[float]:
+    """Round trips of a 100 ms audio frame through a Quart/Hypercorn echo socket."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.echo_server", "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        if not wait_until(lambda: port_accepts(port), 20):
+            raise RuntimeError("echo server did not start")
+        return asyncio.run(_echo_round_trips(f"ws://127.0.0.1:{port}/echo", count))
+    finally:
+        server.terminate()
+        server.wait(10)

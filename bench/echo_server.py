@@ -1,0 +1,32 @@
+"""A bare WebSocket echo on the ingress's server stack (Quart on Hypercorn): a bench baseline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+from quart import Quart, websocket
+
+app = Quart("echo")
+
+
+@app.websocket("/echo")
+async def echo() -> None:
+    """Send every message straight back."""
+    while True:
+        await websocket.send(await websocket.receive())
+
+
+def main() -> None:
+    """Serve until terminated."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bind", required=True)
+    config = Config()
+    config.bind = [parser.parse_args().bind]
+    asyncio.run(serve(app, config))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+// The settings controls shared by the popup and the demo page: mode, dub and
+// subtitle languages (from the server's config), voice (from /voices),
+// bilingual lines and the ducking level.
+import type { ExtensionConfig, VoiceOption } from "../types/api";
+import { element, field } from "./dom";
+import type { Mode, UserSettings } from "./user-settings";
+
+export interface SettingsFormOptions {
+  config: ExtensionConfig;
+  settings: UserSettings;
+  loadVoices: (language: string) => Promise<VoiceOption[]>;
+  onChange: (settings: UserSettings) => void;
+}
+
+const MODES: ReadonlyArray<[Mode, string]> = [
+  ["dub", "Dub"],
+  ["subtitles", "Subtitles"],
+  ["both", "Both"],
+];
+
+const languageNames = new Intl.DisplayNames(["en"], { type: "language" });
+
+function languageName(code: string): string {
+  return languageNames.of(code) ?? code;
+}
+
+function languageSelect(name: string, languages: readonly string[], value: string): HTMLSelectElement {
+  const select = element("select", { name });
+  for (const code of languages) select.append(new Option(languageName(code), code, false, code === value));
+  return select;
+}
+
+/** Builds the form into `root`; every change is reported with the complete new settings. */
+export function renderSettingsForm(root: HTMLElement, options: SettingsFormOptions): void {
+  let settings = { ...options.settings };
+  const languages = options.config.supported_languages;
+
+  const modes = element("fieldset", { className: "modes" }, element("legend", {}, "Mode"));
+  for (const [mode, label] of MODES) {
+    const radio = element("input", { type: "radio", name: "mode", value: mode, checked: settings.mode === mode });
+    modes.append(element("label", {}, radio, label));
+  }
+  const dubLanguage = languageSelect("targetLanguage", languages, settings.targetLanguage);
+  const subtitleLanguage = languageSelect("subtitleLanguage", languages, settings.subtitleLanguage);
+  const voice = element("select", { name: "voiceId" });
+  const bilingual = element("input", { type: "checkbox", name: "bilingual", checked: settings.bilingual });
+  const duck = element("input", {
+    type: "range",
+    name: "duckLevel",
+    min: "0",
+    max: "1",
+    step: "0.05",
+    value: String(settings.duckLevel),
+  });
+
+  const dubFields = [field("Dub language", dubLanguage), field("Voice", voice), field("Original volume under the dub", duck)];
+  const subtitleFields = [
+    field("Subtitle language", subtitleLanguage),
+    element("label", { className: "field inline" }, bilingual, "Show the original line too"),
+  ];
+  root.replaceChildren(modes, ...dubFields, ...subtitleFields);
+
+  const refreshEnabled = (): void => {
+    for (const f of dubFields) f.hidden = settings.mode === "subtitles";
+    for (const f of subtitleFields) f.hidden = settings.mode === "dub";
+  };
+
+  const update = (patch: Partial<UserSettings>): void => {
+    settings = { ...settings, ...patch };
+    refreshEnabled();
+    options.onChange(settings);
+  };
+
+  let voicesFor = "";
+  const refreshVoices = async (): Promise<void> => {
+    const language = settings.targetLanguage;
+    voicesFor = language;
+    voice.replaceChildren(new Option("Default voice", ""));
+    voice.disabled = true;
+    let voices: VoiceOption[] = [];
+    try {
+      voices = await options.loadVoices(language);
+    } catch {
+      voice.replaceChildren(new Option("Voices unavailable: default", ""));
+    }
+    if (voicesFor !== language) return;
+    for (const v of voices) {
+      const label = v.gender ? `${v.name} (${v.gender})` : v.name;
+      voice.append(new Option(label, v.id, false, v.id === settings.voiceId));
+    }
+    voice.disabled = false;
+    if (settings.voiceId !== null && !voices.some((v) => v.id === settings.voiceId)) update({ voiceId: null });
+  };
+
+  modes.addEventListener("change", (event) => {
+    update({ mode: (event.target as HTMLInputElement).value as Mode });
+  });
+  dubLanguage.addEventListener("change", () => {
+    update({ targetLanguage: dubLanguage.value, voiceId: null });
+    void refreshVoices();
+  });
+  subtitleLanguage.addEventListener("change", () => update({ subtitleLanguage: subtitleLanguage.value }));
+  voice.addEventListener("change", () => update({ voiceId: voice.value === "" ? null : voice.value }));
+  bilingual.addEventListener("change", () => update({ bilingual: bilingual.checked }));
+  duck.addEventListener("input", () => update({ duckLevel: Number(duck.value) }));
+
+  refreshEnabled();
+  void refreshVoices();
+}

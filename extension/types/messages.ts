@@ -1,0 +1,43 @@
+// Messages between the extension's parts (chrome.runtime / chrome.tabs messaging).
+import type { StreamPlan } from "../lib/stream-plan";
+import type { UsageSnapshot } from "../lib/usage-snapshot";
+import type { ServerEvent, TextEvent } from "./api";
+
+/** Popup -> service worker. */
+export type PopupRequest =
+  | { kind: "sign-in"; token: string }
+  | { kind: "sign-out" }
+  | { kind: "start"; tabId: number }
+  | { kind: "stop" }
+  | { kind: "get-state" };
+
+export interface ActiveSession {
+  sessionId: string;
+  tabId: number;
+  startedAtMs: number;
+}
+
+export interface WorkerState {
+  signedInAs: string | null;
+  session: ActiveSession | null;
+  usage: UsageSnapshot | null;
+  /** Why the last session stopped, when the server or network stopped it. */
+  lastError: string | null;
+}
+
+export type WorkerReply = { ok: true; state: WorkerState } | { ok: false; error: string; state: WorkerState };
+
+/** Service worker -> offscreen document. */
+export type OffscreenCommand =
+  | ({ kind: "offscreen-start"; streamId: string; tabId: number; token: string } & StreamPlan)
+  | { kind: "offscreen-stop" }
+  | { kind: "offscreen-duck-level"; duckLevel: number };
+
+/** Offscreen document -> service worker. */
+export type OffscreenReport =
+  | { kind: "session-event"; tabId: number; event: ServerEvent }
+  | { kind: "capture-progress"; seconds: number }
+  | { kind: "session-closed"; tabId: number; code: number; reason: string; requested: boolean };
+
+/** Service worker -> content script in the session's tab. */
+export type OverlayMessage = { kind: "overlay-event"; event: TextEvent } | { kind: "overlay-clear" };

@@ -1,0 +1,158 @@
+"""`just bench-providers`: load time and real-time factor of each offline provider, here.
+
+Test speech is made on the spot (Piper without noise, so every run hears the
+same English; espeak-ng for Spanish and Hebrew). The real-time factor (RTF) is
+processing time over audio time: below 1 keeps up with live speech. Not a test:
+it prints figures for this machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from providers.apertium_translate import ApertiumTranslator
+from providers.base import SpeechChunk
+from providers.espeak_tts import EspeakTextToSpeech
+from providers.pcm import duration_seconds
+from providers.piper_tts import PiperTextToSpeech
+from providers.whisper_stt import WhisperSpeechToText
+
+ENGLISH = (
+    "Our correspondent reports that the talks will continue next week.",
+    "Traffic is heavy on the main road into the city this morning.",
+    "The museum will open a new exhibition about ancient trade routes.",
+    "Fans waited for hours outside the stadium before the final match.",
+    "A strong wind is expected along the coast later tonight.",
+    "The minister said that the new plan would help small businesses.",
+)
+SPANISH = (
+    "Buenas noches y bienvenidos a las noticias.",
+    "Mañana hará calor en todo el país.",
+    "El gato negro duerme en la casa.",
+)
+HEBREW = ("ערב טוב וברוכים הבאים לחדשות", "מחר יהיה חם בכל הארץ")
+RATE = 16000
+
+
+@dataclass
+class Row:
+    """One line of the report."""
+
+    what: str
+    load_s: float | None
+    audio_s: float
+    busy_s: float
+    note: str = ""
+
+    @property
+    def rtf(self) -> float:
+        """Processing time over audio time."""
+        return self.busy_s / self.audio_s if self.audio_s else 0.0
+
+
+def _step(number: int, total: int, text: str) -> None:
+    print(f"[{number}/{total}] {text}", flush=True)
+
+
+async def _timed(load: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    await asyncio.to_thread(load)
+    return time.perf_counter() - started
+
+
+async def _speak(chunks: AsyncIterator[SpeechChunk]) -> tuple[bytes, float]:
+    started = time.perf_counter()
+    pcm = b"".join([chunk.pcm async for chunk in chunks])
+    return pcm, time.perf_counter() - started
+
+
+async def run() -> list[Row]:
+    """Measure every offline provider, printing progress."""
+    rows: list[Row] = []
+    steps = 7
+    piper = PiperTextToSpeech(sample_rate=RATE, noise_scale=0.0, noise_w_scale=0.0)
+    espeak = EspeakTextToSpeech(sample_rate=RATE)
+    whisper = WhisperSpeechToText(("en", "es", "he"))
+
+    _step(1, steps, "piper: loading en_US joe, speaking English")
+    load = await _timed(lambda: piper.load(piper.choose("en", None)))
+    english: dict[str, bytes] = {}
+    busy = 0.0
+    for sentence in ENGLISH:
+        english[sentence], spent = await _speak(piper.synthesize(sentence, "en", None))
+        busy += spent
+    audio = sum(duration_seconds(pcm, RATE) for pcm in english.values())
+    rows.append(Row("piper tts (en, joe)", load, audio, busy))
+
+    _step(2, steps, "espeak-ng: speaking Spanish and Hebrew")
+    spoken: dict[tuple[str, str], bytes] = {}
+    busy = 0.0
+    for language, sentences in (("es", SPANISH), ("he", HEBREW)):
+        for sentence in sentences:
+            spoken[language, sentence], spent = await _speak(
+                espeak.synthesize(sentence, language, None)
+            )
+            busy += spent
+    audio = sum(duration_seconds(pcm, RATE) for pcm in spoken.values())
+    rows.append(Row("espeak-ng tts (es, he)", None, audio, busy))
+
+    _step(3, steps, "whisper tiny.en: loading, transcribing Piper's English (final)")
+    load = await _timed(lambda: whisper.model_for("en"))
+    audio = sum(duration_seconds(pcm, RATE) for pcm in english.values())
+    started = time.perf_counter()
+    for pcm in english.values():
+        await whisper.transcribe(pcm, "en")
+    rows.append(Row("whisper tiny.en stt, final", load, audio, time.perf_counter() - started))
+
+    _step(4, steps, "whisper tiny.en: partials (no word timings)")
+    started = time.perf_counter()
+    for pcm in english.values():
+        await whisper.transcribe(pcm, "en", final=False)
+    rows.append(Row("whisper tiny.en stt, partial", None, audio, time.perf_counter() - started))
+
+    _step(5, steps, "whisper tiny.en: 4 sessions at once")
+    batch = list(english.values())[:4]
+    started = time.perf_counter()
+    await asyncio.gather(*(whisper.transcribe(pcm, "en") for pcm in batch))
+    audio_batch = sum(duration_seconds(pcm, RATE) for pcm in batch)
+    busy = time.perf_counter() - started
+    rows.append(Row("whisper tiny.en, 4 concurrent", None, audio_batch, busy))
+
+    _step(6, steps, "whisper base: loading, transcribing espeak-ng Spanish and Hebrew")
+    load = await _timed(lambda: whisper.model_for("es"))
+    started = time.perf_counter()
+    for (language, _), pcm in spoken.items():
+        await whisper.transcribe(pcm, language)
+    audio = sum(duration_seconds(pcm, RATE) for pcm in spoken.values())
+    rows.append(Row("whisper base stt (es, he)", load, audio, time.perf_counter() - started))
+
+    _step(7, steps, "apertium: English to Spanish, one batch")
+    apertium = ApertiumTranslator()
+    started = time.perf_counter()
+    await apertium.translate(list(ENGLISH), "en", "es")
+    spent = time.perf_counter() - started
+    rows.append(Row("apertium en->es", None, 0.0, spent, f"{len(ENGLISH)} texts in {spent:.3f}s"))
+    return rows
+
+
+def report(rows: list[Row]) -> str:
+    """The table printed at the end."""
+    lines = [f"{'provider':32} {'load s':>7} {'audio s':>8} {'busy s':>7} {'RTF':>6}  note"]
+    for row in rows:
+        load = f"{row.load_s:7.2f}" if row.load_s is not None else f"{'-':>7}"
+        rtf = f"{row.rtf:6.3f}" if row.audio_s else f"{'-':>6}"
+        audio = f"{row.audio_s:8.1f}" if row.audio_s else f"{'-':>8}"
+        lines.append(f"{row.what:32} {load} {audio} {row.busy_s:7.2f} {rtf}  {row.note}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the benchmark and print the table."""
+    print(report(asyncio.run(run())))
+
+
+if __name__ == "__main__":
+    main()

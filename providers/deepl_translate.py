@@ -1,0 +1,181 @@
+"""Cloud translation: DeepL through its official SDK (`deepl`).
+
+The SDK is synchronous (requests), so each call runs in a worker thread. Which
+languages DeepL serves is asked of its languages endpoint (once per
+translator); a pair it does not serve comes back `untranslated`, like the
+offline translator. Where DeepL wants a regional target (EN-US, PT-BR) the
+configured variant is used, else the first DeepL lists.
+
+Retries are ours (`providers.retries`), not the SDK's: the SDK backs off
+blindly and drops the response headers, so it is told not to retry and its
+session's transport adapter keeps each reply's Retry-After for the thread
+that made the call.
+The auth key goes only to the SDK; it is never logged or put in a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
+
+import deepl
+import deepl.http_client
+import requests
+import requests.adapters
+
+from providers.base import ProviderError, Translation
+from providers.batches import BoundedTranslator, kept, translate_nonblank
+from providers.http_errors import error_for_status, parse_retry_after
+from providers.retries import RetryPolicy, with_retries
+from wire.errors import ErrorCode
+
+T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+# Our retry policy replaces the SDK's (it cannot honour Retry-After).
+deepl.http_client.max_network_retries = 0
+
+
+class _RetryAfterAdapter(requests.adapters.HTTPAdapter):
+    """The SDK session's HTTP adapter, also remembering each thread's last Retry-After."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._local = threading.local()
+
+    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
+        response = super().build_response(req, resp)
+        self._local.value = parse_retry_after(response.headers)
+        return response
+
+    def take(self) -> float | None:
+        value: float | None = getattr(self._local, "value", None)
+        self._local.value = None
+        return value
+
+
+class DeepLTranslator(BoundedTranslator):
+    """DeepL for the pairs it serves; the rest come back untranslated."""
+
+    name = "deepl"
+
+    def __init__(
+        self,
+        auth_key: str,
+        *,
+        server_url: str | None = None,
+        formality: str = "default",
+        target_variants: Mapping[str, str] | None = None,
+        timeout: float = 20.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        if not auth_key:
+            raise ValueError("DEEPL_AUTH_KEY is not set")
+        self._client = deepl.Translator(auth_key, server_url=server_url, send_platform_info=False)
+        self._retry_after = _RetryAfterAdapter()
+        # The SDK keeps its requests session private and sends prepared requests
+        # (no session hooks run); its transport adapter is how headers reach us.
+        for scheme in ("http://", "https://"):
+            self._client._client._session.mount(scheme, self._retry_after)
+        self._formality = formality
+        self._variants = {k.lower(): v.upper() for k, v in (target_variants or {}).items()}
+        self._timeout = timeout
+        self._retry = retry or RetryPolicy()
+        self._sources: frozenset[str] | None = None
+        self._targets: dict[str, bool] | None = None  # code -> supports formality
+        self._glossaries: dict[tuple[str, str, str], str | None] = {}
+
+    async def aclose(self) -> None:
+        """Close the SDK's HTTP session."""
+        self._client.close()  # type: ignore[no-untyped-call]
+
+    async def _call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """One SDK call in a thread, retried per policy, mapped to ProviderError."""
+
+        def attempt_blocking() -> T:
+            try:
+                return fn(*args, **kwargs)
+            except deepl.DeepLException as error:
+                raise self._provider_error(error, what) from None
+
+        async def attempt() -> T:
+            return await asyncio.to_thread(attempt_blocking)
+
+        return await with_retries(attempt, self._retry, budget=self._timeout, what=what)
+
+    def _provider_error(self, error: deepl.DeepLException, what: str) -> ProviderError:
+        """Runs in the calling thread, so the hook's Retry-After is this call's."""
+        retry_after = self._retry_after.take()
+        if isinstance(error, deepl.AuthorizationException):
+            return error_for_status(403, what)
+        if isinstance(error, deepl.QuotaExceededException):
+            return ProviderError(
+                ErrorCode.PROVIDER_RATE_LIMITED, f"{what}: quota exceeded", retryable=False
+            )
+        if isinstance(error, deepl.ConnectionException):
+            return error_for_status(None, what)
+        return error_for_status(error.http_status_code, what, retry_after)
+
+    async def languages(self) -> tuple[frozenset[str], dict[str, bool]]:
+        """Source codes and target codes (with formality support) DeepL serves, asked once."""
+        if self._sources is None or self._targets is None:
+            sources = await self._call("deepl languages", self._client.get_source_languages)
+            targets = await self._call("deepl languages", self._client.get_target_languages)
+            self._sources = frozenset(lang.code.upper() for lang in sources)
+            self._targets = {lang.code.upper(): bool(lang.supports_formality) for lang in targets}
+        return self._sources, self._targets
+
+    def _target_code(self, target: str, targets: Mapping[str, bool]) -> str | None:
+        base = target.upper()
+        candidates = [self._variants.get(target.lower(), base), base]
+        candidates += sorted(code for code in targets if code.startswith(base + "-"))
+        return next((code for code in candidates if code in targets), None)
+
+    async def _translate(
+        self, texts: Sequence[str], source: str, target: str, glossary: str | None
+    ) -> list[Translation]:
+        sources, targets = await self.languages()
+        target_code = self._target_code(target, targets)
+        if source.upper() not in sources or target_code is None:
+            return kept(texts, source, target)
+        options: dict[str, Any] = {"source_lang": source.upper(), "target_lang": target_code}
+        if self._formality != "default" and (
+            self._formality.startswith("prefer_") or targets[target_code]
+        ):
+            options["formality"] = self._formality
+        if glossary:
+            if glossary_id := await self._glossary_id(glossary, source, target):
+                options["glossary"] = glossary_id
+            else:
+                log.warning(
+                    "no DeepL glossary %r for %s->%s; translating without", glossary, source, target
+                )
+
+        async def batch(lines: list[str]) -> list[str]:
+            results = await self._call(
+                "deepl translation", self._client.translate_text, lines, **options
+            )
+            # A list in, a list out (the SDK's return type covers a single text too).
+            return [result.text for result in cast(list[deepl.TextResult], results)]
+
+        return await translate_nonblank(texts, source, target, batch)
+
+    async def _glossary_id(self, glossary: str, source: str, target: str) -> str | None:
+        """A glossary named by id or by name, for this language pair; None if there is none."""
+        key = (glossary, source.lower(), target.lower())
+        if key not in self._glossaries:
+            listed = await self._call("deepl glossaries", self._client.list_glossaries)
+            self._glossaries[key] = next(
+                (
+                    g.glossary_id
+                    for g in listed
+                    if glossary in (g.glossary_id, g.name)
+                    and (g.source_lang.lower(), g.target_lang.lower()) == key[1:]
+                ),
+                None,
+            )
+        return self._glossaries[key]

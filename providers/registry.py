@@ -1,0 +1,201 @@
+"""Build the configured providers by name (STT_PROVIDER, TRANSLATION_PROVIDER, TTS_PROVIDER).
+
+Building is cheap: models load lazily on first use and once per process,
+however many providers are built. Cloud adapters hold clients bound to the
+event loop that first uses them: build one per loop, `aclose` it at the end.
+
+| setting | names |
+| --- | --- |
+| STT_PROVIDER | whisper (offline), assemblyai, noop |
+| TRANSLATION_PROVIDER | apertium (offline), deepl, noop |
+| TTS_PROVIDER | piper (offline: Piper, else espeak-ng), espeak, elevenlabs, noop |
+
+The voice catalog is the configured TTS provider's. `noop` is the
+benchmark/test mode (`providers.noop`): no engine runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Protocol, TypeVar
+
+import settings
+from providers.base import Closable, SpeechToText, TextToSpeech, Translator, VoiceCatalog
+from providers.retries import RetryPolicy
+
+T = TypeVar("T")
+
+
+class SpeechWithVoices(TextToSpeech, VoiceCatalog, Protocol):
+    """Every TTS provider also lists its voices."""
+
+
+def retry_policy(cfg: settings.Settings) -> RetryPolicy:
+    """The retry policy the cloud adapters share."""
+    return RetryPolicy(
+        attempts=cfg.provider_retry_attempts,
+        initial_delay=cfg.provider_retry_initial_seconds,
+        max_delay=cfg.provider_retry_max_seconds,
+    )
+
+
+def _all_languages(cfg: settings.Settings) -> list[str]:
+    return sorted({*cfg.supported_languages, *cfg.whisper_languages})
+
+
+def _whisper(cfg: settings.Settings) -> SpeechToText:
+    from providers.whisper_stt import WhisperSpeechToText
+
+    return WhisperSpeechToText(
+        cfg.whisper_languages,
+        model_dir=cfg.whisper_model_dir,
+        model_dirs=dict(cfg.whisper_model_dirs),
+        compute_type=cfg.whisper_compute_type,
+        cpu_threads=cfg.whisper_cpu_threads,
+        workers=cfg.whisper_workers,
+        timeout=cfg.provider_timeout_seconds,
+    )
+
+
+def _assemblyai(cfg: settings.Settings) -> SpeechToText:
+    from providers.assemblyai_stt import AssemblyAISpeechToText
+
+    return AssemblyAISpeechToText(
+        cfg.assemblyai_api_key,
+        host=cfg.assemblyai_host,
+        speech_models=dict(cfg.assemblyai_speech_models),
+        fallback_model=cfg.assemblyai_fallback_model or None,
+        send_speed=cfg.assemblyai_send_speed,
+        timeout=cfg.provider_timeout_seconds,
+        retry=retry_policy(cfg),
+    )
+
+
+def _noop_stt(cfg: settings.Settings) -> SpeechToText:
+    from providers.noop import NoopSpeechToText
+
+    return NoopSpeechToText(_all_languages(cfg), cfg.sample_rate)
+
+
+def _apertium(cfg: settings.Settings) -> Translator:
+    from providers.apertium_translate import ApertiumTranslator
+
+    return ApertiumTranslator(timeout=cfg.provider_timeout_seconds)
+
+
+def _deepl(cfg: settings.Settings) -> Translator:
+    from providers.deepl_translate import DeepLTranslator
+
+    return DeepLTranslator(
+        cfg.deepl_auth_key,
+        server_url=cfg.deepl_server_url or None,
+        formality=cfg.deepl_formality,
+        target_variants=dict(cfg.deepl_target_variants),
+        timeout=cfg.provider_timeout_seconds,
+        retry=retry_policy(cfg),
+    )
+
+
+def _noop_translator(cfg: settings.Settings) -> Translator:
+    from providers.noop import NoopTranslator
+
+    return NoopTranslator()
+
+
+def _espeak(cfg: settings.Settings) -> SpeechWithVoices:
+    from providers.espeak_tts import EspeakTextToSpeech
+
+    return EspeakTextToSpeech(sample_rate=cfg.tts_sample_rate, timeout=cfg.provider_timeout_seconds)
+
+
+def _piper(cfg: settings.Settings) -> SpeechWithVoices:
+    from providers.espeak_tts import EspeakTextToSpeech
+    from providers.offline_tts import OfflineTextToSpeech
+    from providers.piper_tts import PiperTextToSpeech
+
+    timeout = cfg.provider_timeout_seconds
+    return OfflineTextToSpeech(
+        PiperTextToSpeech(cfg.piper_voice_dir, sample_rate=cfg.tts_sample_rate, timeout=timeout),
+        EspeakTextToSpeech(sample_rate=cfg.tts_sample_rate, timeout=timeout),
+    )
+
+
+def _elevenlabs(cfg: settings.Settings) -> SpeechWithVoices:
+    from providers.elevenlabs_tts import ElevenLabsTextToSpeech
+
+    return ElevenLabsTextToSpeech(
+        cfg.elevenlabs_api_key,
+        base_url=cfg.elevenlabs_base_url,
+        model=cfg.elevenlabs_model,
+        default_voice=cfg.elevenlabs_voice_id or None,
+        sample_rate=cfg.tts_sample_rate,
+        timeout=cfg.provider_timeout_seconds,
+        retry=retry_policy(cfg),
+    )
+
+
+def _noop_speech(cfg: settings.Settings) -> SpeechWithVoices:
+    from providers.noop import NoopTextToSpeech
+
+    return NoopTextToSpeech(_all_languages(cfg), cfg.tts_sample_rate or cfg.sample_rate)
+
+
+SPEECH_TO_TEXT: Mapping[str, Callable[[settings.Settings], SpeechToText]] = {
+    "whisper": _whisper,
+    "assemblyai": _assemblyai,
+    "noop": _noop_stt,
+}
+TRANSLATORS: Mapping[str, Callable[[settings.Settings], Translator]] = {
+    "apertium": _apertium,
+    "deepl": _deepl,
+    "noop": _noop_translator,
+}
+TEXT_TO_SPEECH: Mapping[str, Callable[[settings.Settings], SpeechWithVoices]] = {
+    "piper": _piper,
+    "espeak": _espeak,
+    "elevenlabs": _elevenlabs,
+    "noop": _noop_speech,
+}
+
+
+def _build(
+    kind: str,
+    builders: Mapping[str, Callable[[settings.Settings], T]],
+    name: str,
+    cfg: settings.Settings,
+) -> T:
+    try:
+        build = builders[name]
+    except KeyError:
+        raise ValueError(f"unknown {kind} {name!r}; choose one of {', '.join(builders)}") from None
+    return build(cfg)
+
+
+def speech_to_text(cfg: settings.Settings | None = None) -> SpeechToText:
+    """The speech-to-text provider STT_PROVIDER names."""
+    cfg = cfg or settings.load()
+    return _build("STT_PROVIDER", SPEECH_TO_TEXT, cfg.stt_provider, cfg)
+
+
+def translator(cfg: settings.Settings | None = None) -> Translator:
+    """The translator TRANSLATION_PROVIDER names."""
+    cfg = cfg or settings.load()
+    return _build("TRANSLATION_PROVIDER", TRANSLATORS, cfg.translation_provider, cfg)
+
+
+def text_to_speech(cfg: settings.Settings | None = None) -> TextToSpeech:
+    """The text-to-speech provider TTS_PROVIDER names."""
+    cfg = cfg or settings.load()
+    return _build("TTS_PROVIDER", TEXT_TO_SPEECH, cfg.tts_provider, cfg)
+
+
+def voice_catalog(cfg: settings.Settings | None = None) -> VoiceCatalog:
+    """The voices of the provider TTS_PROVIDER names."""
+    cfg = cfg or settings.load()
+    return _build("TTS_PROVIDER", TEXT_TO_SPEECH, cfg.tts_provider, cfg)
+
+
+async def aclose(provider: object) -> None:
+    """Close a provider that holds clients (cloud adapters); others need nothing."""
+    if isinstance(provider, Closable):
+        await provider.aclose()

