@@ -28,7 +28,11 @@ MAX_BODY_BYTES = 64 * 1024  # REST bodies are a few hundred bytes; audio goes ov
 def create_app(
     cfg: settings.Settings | None = None, *, voice_catalog: VoiceCatalog | None = None
 ) -> Quart:
-    """Build the app for the given settings (tests pass their own, and a voice catalog)."""
+    """Build the app for the given settings (tests pass their own).
+
+    The voices come from `voice_catalog` if given, else from the TTS provider
+    TTS_PROVIDER names (`providers.registry`).
+    """
     cfg = cfg or settings.load()
     app = Quart("livedub")
     app.config["LIVEDUB"] = cfg

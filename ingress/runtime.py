@@ -19,6 +19,7 @@ from ingress.csrf import CsrfTokens
 from ingress.flood_guard import FloodGuard
 from ingress.metrics import IngressMetrics
 from ingress.results_fanout import ResultsFanout
+from providers import registry
 from providers.base import VoiceCatalog
 from state.quotas import Quotas
 from state.rate_limits import RateLimits
@@ -54,7 +55,8 @@ class IngressRuntime:
     ) -> None:
         self.cfg = cfg
         self.metrics = metrics
-        self.voice_catalog = voice_catalog
+        self._given_catalog = voice_catalog
+        self._own_catalog: VoiceCatalog | None = None
         self.verifier = JwtVerifier(cfg)
         self.csrf = CsrfTokens(cfg)
         self.sessions = Sessions(cfg)
@@ -71,6 +73,9 @@ class IngressRuntime:
 
     async def start(self) -> None:
         """Connect Redis and Kafka; start the producer's and the consumer's threads."""
+        if self._given_catalog is None:
+            # Cloud providers hold clients bound to the loop that uses them: build it here.
+            self._own_catalog = registry.voice_catalog(self.cfg)
         self._redis = redis.asyncio.Redis.from_url(self.cfg.redis_url)
         self._run = AsyncScriptRunner(self._redis)
         self._publisher = AudioPublisher(self.cfg, self.metrics)
@@ -86,6 +91,16 @@ class IngressRuntime:
             await asyncio.to_thread(self._publisher.stop)
         if self._redis is not None:
             await self._redis.aclose()
+        if self._own_catalog is not None:
+            await registry.aclose(self._own_catalog)
+
+    @property
+    def voice_catalog(self) -> VoiceCatalog:
+        """The voices: the catalog given to `create_app`, else the configured TTS provider's."""
+        catalog = self._given_catalog or self._own_catalog
+        if catalog is None:
+            raise NotServing("the voice catalog is built while the app serves")
+        return catalog
 
     async def run(self, call: ScriptCall[T]) -> T:
         """Run a state call on this app's Redis client, shielded from cancellation.

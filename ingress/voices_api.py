@@ -28,11 +28,8 @@ voices_api = Blueprint("voices", __name__, url_prefix="/api/v1/dubbing")
 async def list_voices(identity: Identity) -> tuple[dict[str, object], int]:
     """The catalog's voices, optionally for one language."""
     query = read_query(VoicesQuery)
-    catalog = current_runtime().voice_catalog
-    if catalog is None:
-        raise ApiError(ErrorCode.PROVIDER_UNAVAILABLE, "no voice catalog is configured")
     try:
-        voices = await catalog.voices(query.language)
+        voices = await current_runtime().voice_catalog.voices(query.language)
     except ProviderError as exc:
         raise ApiError(ErrorCode.PROVIDER_UNAVAILABLE, str(exc)) from exc
     answer = VoicesResponse(

@@ -91,7 +91,7 @@ class Settings:
         default_factory=lambda: _env_list("SUPPORTED_SITES", "screenil.com,mako.co.il,13tv.co.il")
     )
     source_languages: tuple[str, ...] = field(
-        default_factory=lambda: _env_list("SOURCE_LANGUAGES", "he")
+        default_factory=lambda: _env_list("SOURCE_LANGUAGES", "he,en,es")
     )
     sample_rate: int = 16000
     # The frame length clients are asked to send (frames of 10 ms to 1 s are accepted).

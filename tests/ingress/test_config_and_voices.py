@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from providers.base import ProviderError, Voice
 from tests.ingress.conftest import StartApp
 from tests.ingress.support import Caller
@@ -57,11 +59,16 @@ async def test_voices_by_language(start_app: StartApp, caller: Caller) -> None:
     assert (status, answer["error"]["code"]) == (400, "request_invalid")
 
 
-async def test_voices_without_a_working_catalog_are_503(
+async def test_by_default_the_voices_are_the_tts_providers(
     start_app: StartApp, caller: Caller
 ) -> None:
-    status, answer = await caller.call("GET", "/api/v1/dubbing/voices")
-    assert (status, answer["error"]["code"]) == (503, "provider_unavailable")
+    cfg = dataclasses.replace(caller.cfg, tts_provider="noop")
+    caller = Caller((await start_app(cfg)).test_client(), cfg, caller.user)
+    status, answer = await caller.call("GET", "/api/v1/dubbing/voices?language=es")
+    assert (status, [v["provider"] for v in answer["voices"]]) == (200, ["noop"])
+
+
+async def test_a_failing_catalog_is_503(start_app: StartApp, caller: Caller) -> None:
     failing = ListedVoices([], ProviderError(ErrorCode.PROVIDER_UNAVAILABLE, "down"))
     app = await start_app(voice_catalog=failing)
     caller = Caller(app.test_client(), caller.cfg, caller.user)

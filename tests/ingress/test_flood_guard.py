@@ -1,4 +1,4 @@
-"""Flood protection: FACTOR x real time per user stream, with a burst, not renewed by reconnecting."""
+"""Flood protection: FACTOR x real time per user stream, with a burst reconnecting does not renew."""
 
 from __future__ import annotations
 
