@@ -1,25 +1,49 @@
-"""`python -m ingress --bind HOST:PORT`: serve the app with Hypercorn."""
+"""`python -m ingress [--bind HOST:PORT] [--instance I --instances N]`: serve with Hypercorn.
+
+--instance/--instances override INGRESS_INSTANCE/INGRESS_INSTANCES (which
+results partitions this process reads; see the README's "Results fan-out").
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
+import settings
 from ingress.app import create_app
+
+# No request headers and no query string: tokens never reach the access log.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
+# Frames are at most 1 s (32000 B); larger messages are still read, so they can be
+# answered with frame_too_large, but nothing near Hypercorn's 16 MiB default.
+WEBSOCKET_MAX_MESSAGE_BYTES = 1024 * 1024
+
+
+def hypercorn_config(cfg: settings.Settings, bind: str) -> Config:
+    """How Hypercorn serves the app: bind, access log, WebSocket keepalive and limits."""
+    config = Config()
+    config.bind = [bind]
+    config.accesslog = "-"
+    config.access_log_format = ACCESS_LOG_FORMAT
+    config.websocket_ping_interval = cfg.ws_ping_interval_seconds or None
+    config.websocket_max_message_size = WEBSOCKET_MAX_MESSAGE_BYTES
+    return config
 
 
 def main() -> None:
     """Serve until SIGTERM/SIGINT."""
+    cfg = settings.load()
     parser = argparse.ArgumentParser(prog="ingress")
-    parser.add_argument("--bind", default="127.0.0.1:8080")
+    parser.add_argument("--bind", default=f"{cfg.ingress_host}:{cfg.ingress_port}")
+    parser.add_argument("--instance", type=int, default=cfg.ingress_instance)
+    parser.add_argument("--instances", type=int, default=cfg.ingress_instances)
     args = parser.parse_args()
-    config = Config()
-    config.bind = [args.bind]
-    config.accesslog = "-"
-    asyncio.run(serve(create_app(), config))
+    cfg = dataclasses.replace(cfg, ingress_instance=args.instance, ingress_instances=args.instances)
+    asyncio.run(serve(create_app(cfg), hypercorn_config(cfg, args.bind)))
 
 
 if __name__ == "__main__":

@@ -52,6 +52,10 @@ class Settings:
 
     ingress_host: str = field(default_factory=lambda: _env("INGRESS_HOST", "127.0.0.1"))
     ingress_port: int = field(default_factory=lambda: _env_int("INGRESS_PORT", 8080))
+    # This process reads results partitions p with p % ingress_instances == ingress_instance.
+    ingress_instance: int = field(default_factory=lambda: _env_int("INGRESS_INSTANCE", 0))
+    ingress_instances: int = field(default_factory=lambda: _env_int("INGRESS_INSTANCES", 1))
+    jwt_tier_claim: str = field(default_factory=lambda: _env("JWT_TIER_CLAIM", "tier"))
 
     jwt_dev_secret: str = field(
         default_factory=lambda: _env("JWT_DEV_SECRET", "livedub-local-development-secret-change-me")
@@ -86,7 +90,38 @@ class Settings:
     supported_sites: tuple[str, ...] = field(
         default_factory=lambda: _env_list("SUPPORTED_SITES", "screenil.com,mako.co.il,13tv.co.il")
     )
+    source_languages: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("SOURCE_LANGUAGES", "he,en,es")
+    )
     sample_rate: int = 16000
+    # The frame length clients are asked to send (frames of 10 ms to 1 s are accepted).
+    frame_ms: int = field(default_factory=lambda: _env_int("FRAME_MS", 100))
+    # Quota held when a session is created (capped by what the user has left).
+    session_reserve_minutes: float = field(
+        default_factory=lambda: _env_float("SESSION_RESERVE_MINUTES", 1.0)
+    )
+
+    ws_auth_timeout_seconds: float = field(
+        default_factory=lambda: _env_float("WS_AUTH_TIMEOUT_SECONDS", 5.0)
+    )
+    ws_end_timeout_seconds: float = field(
+        default_factory=lambda: _env_float("WS_END_TIMEOUT_SECONDS", 30.0)
+    )
+    ws_ping_interval_seconds: float = field(
+        default_factory=lambda: _env_float("WS_PING_INTERVAL_SECONDS", 20.0)
+    )
+    ws_send_queue: int = field(default_factory=lambda: _env_int("WS_SEND_QUEUE", 256))
+    ws_flood_factor: float = field(default_factory=lambda: _env_float("WS_FLOOD_FACTOR", 2.0))
+    ws_flood_burst_seconds: float = field(
+        default_factory=lambda: _env_float("WS_FLOOD_BURST_SECONDS", 10.0)
+    )
+    ws_invalid_limit: int = field(default_factory=lambda: _env_int("WS_INVALID_LIMIT", 10))
+    ws_state_flush_seconds: float = field(
+        default_factory=lambda: _env_float("WS_STATE_FLUSH_SECONDS", 1.0)
+    )
+    replay_timeout_seconds: float = field(
+        default_factory=lambda: _env_float("REPLAY_TIMEOUT_SECONDS", 10.0)
+    )
 
     recovery_dir: str = field(
         default_factory=lambda: _env("RECOVERY_DIR", str(ROOT / ".run" / "recovery"))

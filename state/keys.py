@@ -6,6 +6,8 @@
     ld:session:<session>                hash   a session's owner, settings, status, counters
     ld:user:<user>:sessions             zset   the owner's live sessions, score expiry ms
     ld:rate:<user>:<scope>              zset   request times in the sliding window
+    ld:hold:<session>                   hash   the quota reservation made when the session opened
+    ld:route:<session>                  hash   the session's results partition(s) and acked cursor
 
 Day keys expire a day after their day ends; everything else expires with the
 thing it describes. Scripts touch keys of several users' or sessions' names, so
@@ -47,3 +49,13 @@ def user_sessions(user_id: str) -> str:
 def rate_limit(user_id: str, scope: str) -> str:
     """A user's recent requests in one rate-limited scope."""
     return f"{PREFIX}:rate:{user_id}:{scope}"
+
+
+def session_hold(session_id: str) -> str:
+    """The reservation a session holds, so any ingress process can settle it."""
+    return f"{PREFIX}:hold:{session_id}"
+
+
+def result_route(session_id: str) -> str:
+    """Where a session's results are routed and how far its client acknowledged them."""
+    return f"{PREFIX}:route:{session_id}"

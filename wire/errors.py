@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     PROVIDER_AUTH = "provider_auth"
     PROVIDER_RATE_LIMITED = "provider_rate_limited"
     PROVIDER_TIMEOUT = "provider_timeout"
+    NOT_FOUND = "not_found"
     INTERNAL = "internal"
 
 

@@ -1,0 +1,516 @@
+"""The stream socket, /api/v1/dubbing/ws/<session_id>: audio in, the session's results out.
+
+1. The first message authenticates, `{"type": "auth", "token": ..., "last_event_id"?}`,
+   within WS_AUTH_TIMEOUT_SECONDS (else close 4001). A bad token closes 4003
+   (auth_invalid/auth_expired); a missing session 4004; another user's 4003
+   (forbidden); an ended one 4005. Each close follows an `error` event.
+2. The socket registers for its session's results here, the start record (the
+   session's settings, the user's tier, this socket's reply partition) goes to
+   the audio topic, and the client gets status `connected`. With
+   `last_event_id`, the results missed since come next (`ingress.replay`).
+3. Binary frames are checked, flood-limited per user and published with the
+   session's next sequence number (continuing after a reconnect); status
+   `streaming` answers the first one (and the first after a `pause`). A bad
+   frame or message gets an `error` event and is dropped; the socket stays
+   open unless bad messages keep coming (close 4400).
+4. Results arrive in order, once each. The flow's `ended` is sent and the
+   socket closes 1000; its quota_exceeded error is sent and the socket closes
+   4029. A client that does not read is closed 4408 (slow_consumer); audio
+   faster than the flood limit 4030.
+5. `end` publishes the end record and keeps the socket open until the flow's
+   `ended` (or WS_END_TIMEOUT_SECONDS), then ends the session in state.
+
+A client that only disconnects keeps its session for the idle TTL and can
+reconnect, here or to another ingress, and continue where it left off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import KafkaException
+from quart import Blueprint, websocket
+from redis.exceptions import RedisError
+
+from ingress.auth import AuthError, Identity
+from ingress.replay import after_last_seen, plan_replay, read_missed
+from ingress.results_fanout import Interruption, ResultMessage, Subscription
+from ingress.runtime import IngressRuntime, current_runtime
+from ingress.session_end import end_session
+from ingress.ws_messages import (
+    AckMessage,
+    AuthMessage,
+    EndMessage,
+    PauseMessage,
+    PingMessage,
+    Rejected,
+    ResumeMessage,
+    check_frame,
+    frame_ms,
+    parse_message,
+)
+from state.clock import to_ms, utc_now
+from state.errors import StateError
+from state.result_routes import ResultCursor, ResultRoute
+from state.sessions import Session
+from wire.audio import AudioFrame, EndRecord, StartRecord
+from wire.errors import CloseCode, ErrorCode
+from wire.events import ResultEvent, error_event, event_id
+
+log = logging.getLogger(__name__)
+
+stream_api = Blueprint("stream", __name__)
+
+INVALID_WINDOW_S = 10.0
+CLOSE_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class Closing:
+    """Why and how the socket closes."""
+
+    code: CloseCode
+    reason: str
+    error: ErrorCode | None = None  # sent as an `error` event before closing
+    message: str = ""
+    finish: bool = False  # end the session in state and settle its reservation
+    end_stream: bool = False  # the flow has not been told the stream ended: tell it
+    drain: bool = True  # send what is queued first (not for a client that does not read)
+
+
+_INTERRUPTED = {
+    Interruption.OVERFLOW: Closing(
+        CloseCode.SLOW_CONSUMER,
+        "slow consumer",
+        ErrorCode.SLOW_CONSUMER,
+        "results were not read fast enough",
+        drain=False,
+    ),
+    Interruption.REPLACED: Closing(CloseCode.GOING_AWAY, "replaced by a newer connection"),
+}
+
+
+@dataclass(frozen=True)
+class _Hello:
+    identity: Identity
+    session: Session
+    last_event_id: str | None
+
+
+@stream_api.websocket("/api/v1/dubbing/ws/<session_id>")
+async def dubbing_stream(session_id: str) -> None:
+    """One session's stream socket."""
+    await websocket.accept()
+    await StreamConnection(current_runtime(), session_id).serve()
+
+
+class StreamConnection:
+    """One authenticated socket's state: sequence numbers, acknowledgements, closing."""
+
+    def __init__(self, runtime: IngressRuntime, session_id: str) -> None:
+        self.rt = runtime
+        self.cfg = runtime.cfg
+        self.session_id = session_id
+        self.closing: asyncio.Future[Closing] = asyncio.get_running_loop().create_future()
+        self.identity: Identity | None = None
+        self.sub: Subscription | None = None
+        self.next_seq = 0
+        self.streaming = False
+        self.ending = False
+        self._serial = 0
+        self._invalid: deque[float] = deque()
+        self._frames_unflushed = 0
+        self._subtitles_unflushed = 0
+        self._cursor: ResultCursor | None = None
+        self._flushed_at = time.monotonic()
+        self._tasks: list[asyncio.Task[None]] = []  # receiving and replaying
+        self._sender: asyncio.Task[None] | None = None
+        self._end_timer: asyncio.TimerHandle | None = None
+        self._replay_cancelled = threading.Event()
+
+    async def serve(self) -> None:
+        """Authenticate, stream until something closes the socket, then clean up."""
+        try:
+            hello = await self._authenticate()
+            if hello is not None:
+                await self._stream(hello)
+        finally:
+            await self._release()
+
+    async def end_requested(self) -> None:
+        """DELETE on this process: end the stream as if the client had sent `end`."""
+        await self._end_stream()
+
+    # -- authentication --------------------------------------------------------
+
+    async def _authenticate(self) -> _Hello | None:
+        try:
+            first = await asyncio.wait_for(websocket.receive(), self.cfg.ws_auth_timeout_seconds)
+        except TimeoutError:
+            seconds = self.cfg.ws_auth_timeout_seconds
+            await self._refuse(
+                CloseCode.AUTH_TIMEOUT, ErrorCode.AUTH_TIMEOUT, f"authenticate within {seconds} s"
+            )
+            return None
+        try:
+            message = parse_message(first) if isinstance(first, str) else None
+        except Rejected:
+            message = None
+        if not isinstance(message, AuthMessage):
+            await self._refuse(
+                CloseCode.AUTH_INVALID,
+                ErrorCode.AUTH_REQUIRED,
+                'the first message must be {"type": "auth", "token": "<JWT>"}',
+            )
+            return None
+        try:
+            identity = self.rt.verifier.verify(message.token)
+        except AuthError as exc:
+            await self._refuse(CloseCode.AUTH_INVALID, exc.code, exc.message)
+            return None
+        session = await self.rt.run(self.rt.sessions.get(self.session_id))
+        if session is None:
+            await self._refuse(
+                CloseCode.SESSION_NOT_FOUND, ErrorCode.SESSION_NOT_FOUND, "no such session"
+            )
+        elif session.user_id != identity.user_id:
+            await self._refuse(
+                CloseCode.AUTH_INVALID, ErrorCode.FORBIDDEN, "the session belongs to another user"
+            )
+        elif session.status == "ended":
+            await self._refuse(
+                CloseCode.SESSION_ENDED, ErrorCode.SESSION_ENDED, "the session has ended"
+            )
+        else:
+            return _Hello(identity, session, message.last_event_id)
+        return None
+
+    async def _refuse(self, close: CloseCode, code: ErrorCode, message: str) -> None:
+        self.rt.metrics.errors.labels(code=code.value).inc()
+        await websocket.send(
+            error_event(self.session_id, code, message, part="auth").to_json().decode()
+        )
+        await websocket.close(int(close), code.value)
+
+    # -- streaming -------------------------------------------------------------
+
+    async def _stream(self, hello: _Hello) -> None:
+        rt, sid, identity = self.rt, self.session_id, hello.identity
+        self.identity = identity
+        self.next_seq = hello.session.last_seq + 1
+        earlier = rt.streams.get(sid)
+        if isinstance(earlier, StreamConnection):  # its newest numbers may not be in Redis yet
+            self.next_seq = max(self.next_seq, earlier.next_seq)
+        sub = rt.fanout.register(sid, self.cfg.ws_send_queue, hold=hello.last_event_id is not None)
+        self.sub = sub
+        rt.streams[sid] = self
+        rt.flood_guard.open(identity.user_id)
+        rt.metrics.sessions_active.inc()
+        sub.interrupted.add_done_callback(self._on_interrupted)
+
+        previous = await rt.run(rt.routes.register(sid, sub.reply_partition, sub.start_offset))
+        settings = dataclasses.replace(
+            hello.session.settings, tier=identity.tier, reply_partition=sub.reply_partition
+        )
+        await rt.publisher.publish(StartRecord(settings))
+        self._say("connected")
+        self._sender = self._start(self._send_results())
+        self._tasks.append(self._start(self._receive()))
+        if hello.last_event_id is not None:
+            self._tasks.append(self._start(self._replay(previous, hello.last_event_id)))
+        closing = await self.closing
+        rt.fanout.unregister(sub)  # nothing new joins the queue from here on
+        await self._stop_tasks()
+        if closing.drain:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                    await sub.queue.join()
+        await self._stop_sender()
+        await self._close(closing)
+
+    def _start(self, work: Any) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.create_task(work)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("stream %s failed", self.session_id, exc_info=task.exception())
+        self._close_soon(
+            Closing(CloseCode.INTERNAL, "internal error", ErrorCode.INTERNAL, "internal error")
+        )
+
+    def _close_soon(self, closing: Closing) -> None:
+        if not self.closing.done():
+            self.closing.set_result(closing)
+
+    def _on_interrupted(self, interrupted: asyncio.Future[Interruption]) -> None:
+        if not interrupted.cancelled():
+            self._close_soon(_INTERRUPTED[interrupted.result()])
+
+    async def _send_results(self) -> None:
+        assert self.sub is not None
+        while True:
+            message = await self.sub.queue.get()
+            await websocket.send(message.text)
+            self.sub.queue.task_done()
+            self._sent(message)
+
+    def _sent(self, message: ResultMessage) -> None:
+        event, metrics = message.event, self.rt.metrics
+        metrics.events_out.labels(type=event.type).inc()
+        if message.produced_ms is not None:
+            metrics.delivery_latency.observe(max(to_ms(utc_now()) - message.produced_ms, 0) / 1000)
+        if event.type == "subtitle" and event.final:
+            self._subtitles_unflushed += 1
+        elif event.type == "status" and event.status == "ended":
+            self._close_soon(Closing(CloseCode.NORMAL, "session ended", finish=True))
+        elif event.type == "error" and event.code == ErrorCode.QUOTA_EXCEEDED:
+            self._close_soon(
+                Closing(CloseCode.QUOTA_EXCEEDED, "quota exceeded", finish=True, end_stream=True)
+            )
+
+    async def _receive(self) -> None:
+        while True:
+            data = await websocket.receive()
+            if isinstance(data, str):
+                await self._on_text(data)
+            else:
+                await self._on_frame(bytes(data or b""))
+            gone = await self._flush_state(force=False)
+            if gone is not None:
+                self._session_gone(gone)
+
+    async def _on_frame(self, pcm: bytes) -> None:
+        assert self.identity is not None
+        if self.ending:
+            self._reject(ErrorCode.SESSION_ENDED, "the stream has ended; no more audio")
+            return
+        try:
+            check_frame(pcm)
+        except Rejected as exc:
+            self._reject(exc.code, exc.message)
+            return
+        if not self.rt.flood_guard.allow(self.identity.user_id, frame_ms(pcm)):
+            factor = self.cfg.ws_flood_factor
+            self._close_soon(
+                Closing(
+                    CloseCode.RATE_LIMITED,
+                    "audio flood",
+                    ErrorCode.RATE_LIMITED,
+                    f"audio arrives faster than {factor:g}x real time",
+                )
+            )
+            return
+        now = to_ms(utc_now())  # frames carry no capture time: the receive time stands in
+        await self.rt.publisher.publish(AudioFrame(self.session_id, self.next_seq, now, now, pcm))
+        self.next_seq += 1
+        self._frames_unflushed += 1
+        self.rt.metrics.frames_in.inc()
+        self.rt.metrics.bytes_in.inc(len(pcm))
+        if not self.streaming:
+            self.streaming = True
+            self._say("streaming")
+
+    async def _on_text(self, text: str) -> None:
+        try:
+            message = parse_message(text)
+        except Rejected as exc:
+            self._reject(exc.code, exc.message)
+            return
+        if isinstance(message, PingMessage):
+            self._say("pong")
+        elif isinstance(message, PauseMessage):
+            self.streaming = False
+            self._say("paused")
+        elif isinstance(message, ResumeMessage):
+            self.streaming = True
+            self._say("streaming")
+        elif isinstance(message, EndMessage):
+            await self._end_stream()
+        elif isinstance(message, AckMessage):
+            assert self.sub is not None
+            position = self.sub.position_of(message.event_id)
+            if position is not None:
+                self._cursor = ResultCursor(*position, message.event_id)
+        else:
+            self._reject(ErrorCode.MESSAGE_INVALID, "already authenticated")
+
+    def _reject(self, code: ErrorCode, message: str) -> None:
+        self.rt.metrics.errors.labels(code=code.value).inc()
+        self._serial += 1
+        assert self.sub is not None
+        self.sub.send_local(error_event(self.session_id, code, message, part=f"i{self._serial}"))
+        now = time.monotonic()
+        self._invalid.append(now)
+        while now - self._invalid[0] > INVALID_WINDOW_S:
+            self._invalid.popleft()
+        if len(self._invalid) > self.cfg.ws_invalid_limit:
+            self._close_soon(
+                Closing(
+                    CloseCode.MESSAGE_INVALID,
+                    "too many invalid messages",
+                    ErrorCode.MESSAGE_INVALID,
+                    f"over {self.cfg.ws_invalid_limit} invalid messages in {INVALID_WINDOW_S:g} s",
+                )
+            )
+
+    def _say(self, status: str, **extra: Any) -> None:
+        """A status message from the ingress itself, in order with the results."""
+        assert self.sub is not None
+        self._serial += 1
+        self.sub.send_local(
+            ResultEvent(
+                type="status",
+                id=event_id(self.session_id, -1, f"status-{status}", f"i{self._serial}"),
+                session_id=self.session_id,
+                status=status,
+                extra=extra,
+            )
+        )
+
+    # -- the end ---------------------------------------------------------------
+
+    async def _end_stream(self) -> None:
+        if self.ending:
+            return
+        self.ending = True
+        record = EndRecord(self.session_id, self.next_seq - 1, to_ms(utc_now()))
+        await self.rt.publisher.publish(record)
+        self._await_flow_end()
+
+    def _await_flow_end(self) -> None:
+        timeout = self.cfg.ws_end_timeout_seconds
+        self._end_timer = asyncio.get_running_loop().call_later(timeout, self._end_timed_out)
+
+    def _end_timed_out(self) -> None:
+        self._say("ended", reason="timeout")  # sent in order, then the socket closes
+
+    def _session_gone(self, refusal: StateError) -> None:
+        if refusal.code == ErrorCode.SESSION_ENDED:
+            if not self.ending:  # ended elsewhere (DELETE), which told the flow: await its end
+                self.ending = True
+                self._await_flow_end()
+        else:
+            self._close_soon(
+                Closing(
+                    CloseCode.SESSION_ENDED,
+                    "session expired",
+                    refusal.code,
+                    str(refusal),
+                    end_stream=True,
+                )
+            )
+
+    async def _flush_state(self, force: bool) -> StateError | None:
+        """Write counters, the sequence number and the acknowledged cursor (throttled)."""
+        if self.identity is None:
+            return None
+        if not (self._frames_unflushed or self._subtitles_unflushed or self._cursor):
+            return None
+        if not force and time.monotonic() - self._flushed_at < self.cfg.ws_state_flush_seconds:
+            return None
+        self._flushed_at = time.monotonic()
+        frames, subtitles, cursor = self._frames_unflushed, self._subtitles_unflushed, self._cursor
+        self._frames_unflushed = self._subtitles_unflushed = 0
+        self._cursor = None
+        rt, sid = self.rt, self.session_id
+        try:
+            await rt.run(
+                rt.sessions.touch(
+                    sid,
+                    self.identity.user_id,
+                    audio_chunks=frames,
+                    subtitles=subtitles,
+                    last_seq=self.next_seq - 1 if self.next_seq > 0 else None,
+                    last_event_id=cursor.event_id if cursor else None,
+                )
+            )
+        except StateError as exc:
+            return exc
+        if cursor is not None:
+            await rt.run(rt.routes.acknowledge(sid, cursor))
+        return None
+
+    async def _replay(self, previous: ResultRoute, last_event_id: str) -> None:
+        assert self.sub is not None
+        sub, missed = self.sub, []
+        hops = plan_replay(previous, sub.reply_partition, sub.start_offset)
+        if hops:
+            deadline = time.monotonic() + self.cfg.replay_timeout_seconds
+            try:
+                found = await asyncio.to_thread(
+                    read_missed, self.cfg, self.session_id, hops, deadline, self._replay_cancelled
+                )
+            except KafkaException:
+                log.exception("replay for %s failed; continuing live", self.session_id)
+                found = []
+            acked = previous.cursor.event_id if previous.cursor else None
+            missed = after_last_seen(found, (last_event_id, acked))
+        sub.release(missed)
+
+    async def _stop_tasks(self) -> None:
+        self._replay_cancelled.set()
+        if self._end_timer is not None:
+            self._end_timer.cancel()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def _stop_sender(self) -> None:
+        if self._sender is not None:
+            self._sender.cancel()
+            await asyncio.gather(self._sender, return_exceptions=True)
+            self._sender = None
+
+    async def _close(self, closing: Closing) -> None:
+        assert self.identity is not None
+        rt = self.rt
+        if closing.end_stream and not self.ending:
+            self.ending = True
+            await rt.publisher.publish(
+                EndRecord(self.session_id, self.next_seq - 1, to_ms(utc_now()))
+            )
+        await self._flush_state(force=True)
+        if closing.finish:
+            try:
+                await end_session(rt, self.session_id, self.identity.user_id)
+            except StateError as exc:
+                log.info("session %s already gone at its end: %s", self.session_id, exc)
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                if closing.error is not None:
+                    rt.metrics.errors.labels(code=closing.error.value).inc()
+                    error = error_event(
+                        self.session_id, closing.error, closing.message, part="close"
+                    )
+                    await websocket.send(error.to_json().decode())
+                await websocket.close(int(closing.code), closing.reason)
+        except TimeoutError:
+            log.info("stream %s did not take its close in time", self.session_id)
+
+    async def _release(self) -> None:
+        await self._stop_tasks()
+        await self._stop_sender()
+        if self.sub is None or self.identity is None:
+            return
+        rt = self.rt
+        rt.fanout.unregister(self.sub)
+        if rt.streams.get(self.session_id) is self:
+            del rt.streams[self.session_id]
+        rt.flood_guard.close(self.identity.user_id)
+        rt.metrics.sessions_active.dec()
+        try:
+            await self._flush_state(force=True)  # an ended session refuses it: nothing to keep
+        except RedisError:
+            log.warning("stream %s: its last counters were not saved", self.session_id)

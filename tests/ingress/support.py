@@ -1,0 +1,150 @@
+"""Helpers for the ingress tests: authenticated callers, socket reads with timeouts, Kafka I/O."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import Consumer, Producer
+from quart.testing.connections import TestWebsocketConnection as Socket
+from quart.testing.connections import WebsocketDisconnectError
+from quart.typing import TestAppProtocol as ServedApp
+from quart.typing import TestClientProtocol as Client
+
+import settings
+from ingress.dev_token import mint_dev_token
+from wire import audio
+from wire.events import ResultEvent
+
+__all__ = ["Caller", "Client", "ServedApp", "Socket"]
+
+WAIT_S = 15.0
+
+
+@dataclass
+class Caller:
+    """A user of one app: bearer token, CSRF token, JSON calls."""
+
+    client: Client
+    cfg: settings.Settings
+    user: str
+    tier: str = "free"
+
+    @property
+    def token(self) -> str:
+        return mint_dev_token(self.cfg, self.user, self.tier)
+
+    def headers(self, csrf: str | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if csrf is not None:
+            headers["X-CSRF-Token"] = csrf
+        return headers
+
+    async def csrf(self) -> str:
+        response = await self.client.get("/api/v1/auth/csrf", headers=self.headers())
+        assert response.status_code == 200, await response.get_data()
+        token: str = (await response.get_json())["csrf_token"]
+        return token
+
+    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        csrf = await self.csrf() if method in ("POST", "PUT", "DELETE") else None
+        response = await self.client.open(
+            path, method=method, headers=self.headers(csrf), json=body
+        )
+        return response.status_code, await response.get_json()
+
+    async def create_session(self, **body: Any) -> dict[str, Any]:
+        status, answer = await self.call("POST", "/api/v1/dubbing/sessions", body)
+        assert status == 201, answer
+        created: dict[str, Any] = answer
+        return created
+
+
+async def receive_json(ws: Socket, timeout: float = WAIT_S) -> dict[str, Any]:
+    raw = await asyncio.wait_for(ws.receive(), timeout)
+    message: dict[str, Any] = json.loads(raw)
+    return message
+
+
+async def receive_until(ws: Socket, wanted: str, timeout: float = WAIT_S) -> list[dict[str, Any]]:
+    """Messages up to and including the first of type or status `wanted`."""
+    seen = []
+    while True:
+        message = await receive_json(ws, timeout)
+        seen.append(message)
+        if wanted in (message.get("type"), message.get("status")):
+            return seen
+
+
+async def closed_with(ws: Socket, timeout: float = WAIT_S) -> tuple[int, list[Any]]:
+    """Read until the server closes: its close code and the messages before it."""
+    before = []
+    while True:
+        try:
+            raw = await asyncio.wait_for(ws.receive(), timeout)
+        except WebsocketDisconnectError as closed:
+            return closed.args[0], before
+        before.append(json.loads(raw))
+
+
+async def authenticate(
+    ws: Socket, caller: Caller, last_event_id: str | None = None
+) -> dict[str, Any]:
+    hello: dict[str, Any] = {"type": "auth", "token": caller.token}
+    if last_event_id is not None:
+        hello["last_event_id"] = last_event_id
+    await ws.send(json.dumps(hello))
+    connected = await receive_json(ws)
+    assert connected["status"] == "connected", connected
+    return connected
+
+
+def read_audio(
+    cfg: settings.Settings, session_id: str, count: int, timeout: float = WAIT_S
+) -> list[audio.AudioRecord]:
+    """The first `count` records of a session on the audio topic (blocking)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": cfg.kafka_bootstrap,
+            "group.id": f"test-{session_id}-{time.monotonic_ns()}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": "false",
+        }
+    )
+    consumer.subscribe([cfg.topic_audio])
+    records: list[audio.AudioRecord] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(records) < count and time.monotonic() < deadline:
+            for message in consumer.consume(100, 0.2):
+                if message.error() is None and message.key() == session_id.encode():
+                    records.append(audio.decode(message.value() or b""))
+    finally:
+        consumer.close()
+    return records
+
+
+async def audio_records(
+    cfg: settings.Settings, session_id: str, count: int
+) -> list[audio.AudioRecord]:
+    return await asyncio.to_thread(read_audio, cfg, session_id, count)
+
+
+def produce_results(cfg: settings.Settings, partition: int, events: list[ResultEvent]) -> None:
+    """Put events on the results topic as the flow does: keyed by session, to a partition."""
+    producer = Producer({"bootstrap.servers": cfg.kafka_bootstrap})
+    for event in events:
+        producer.produce(
+            cfg.topic_results,
+            value=event.to_json(),
+            key=event.session_id.encode(),
+            partition=partition,
+        )
+    assert producer.flush(10) == 0
+
+
+def pcm(ms: int) -> bytes:
+    return b"\x01\x00" * (16 * ms)
