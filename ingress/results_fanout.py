@@ -286,9 +286,13 @@ class ResultsFanout:
     def _consume(self) -> None:
         try:
             while not self._stop.is_set():
-                messages = self._consumer.consume(POLL_BATCH, POLL_TIMEOUT_S)
-                if not messages:
+                # consume(n, timeout) waits for n messages or the timeout: with results
+                # trickling in that is the full timeout each time. Wait for one, then
+                # take whatever else is already there.
+                first = self._consumer.poll(POLL_TIMEOUT_S)
+                if first is None:
                     continue
+                messages = [first, *self._consumer.consume(POLL_BATCH - 1, 0)]
                 matched: list[Message] = []
                 with self._lock:
                     for message in messages:
