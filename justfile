@@ -68,3 +68,7 @@ record *args: setup
 # replay recordings through a fresh flow and compare the results (non-zero exit on a difference)
 replay +files: setup
     @{{py}} -m recordings.replay "$@"
+
+# benchmark the whole stack against same-run baselines; JSON and PNG into bench-results/
+bench *args: setup
+    {{py}} -m bench "$@"

@@ -1,5 +1,6 @@
-"""Simulated viewers: each creates a session over REST and streams audio in real time over a
-WebSocket, recording every event it receives with the time it arrived.
+"""Simulated viewers: a session over REST, then audio in real time over a WebSocket.
+
+Each records every event it receives with the time it arrived.
 """
 
 from __future__ import annotations
@@ -56,19 +57,28 @@ async def create_session(http: httpx.AsyncClient, token: str, plan: StreamPlan) 
     auth = {"Authorization": f"Bearer {token}"}
     csrf = (await http.get("/api/v1/auth/csrf", headers=auth)).json()["csrf_token"]
     body = {
-        "session_type": {"audio_dubbing": plan.dubbing, "live_subtitles": plan.subtitles,
-                         "subtitle_language": None},
+        "session_type": {
+            "audio_dubbing": plan.dubbing,
+            "live_subtitles": plan.subtitles,
+            "subtitle_language": None,
+        },
         "source_language": plan.source_language,
         "target_language": plan.target_language,
     }
-    response = await http.post("/api/v1/dubbing/sessions", json=body,
-                               headers={**auth, "X-CSRF-Token": csrf})
+    response = await http.post(
+        "/api/v1/dubbing/sessions", json=body, headers={**auth, "X-CSRF-Token": csrf}
+    )
     response.raise_for_status()
     return str(response.json()["session_id"])
 
 
-async def stream(base_url: str, token: str, plan: StreamPlan, start_delay_s: float = 0.0,
-                 end_timeout_s: float = 60.0) -> StreamResult:
+async def stream(
+    base_url: str,
+    token: str,
+    plan: StreamPlan,
+    start_delay_s: float = 0.0,
+    end_timeout_s: float = 60.0,
+) -> StreamResult:
     """Create a session, stream the plan's audio at real time, end it, collect its events."""
     result = StreamResult()
     await asyncio.sleep(start_delay_s)

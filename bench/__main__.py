@@ -1,0 +1,220 @@
+"""`just bench`: simulated viewers through the whole stack, figures as ratios to same-run limits.
+
+1. Limits: a bare Kafka produce->consume round trip on the same broker and a
+   bare WebSocket echo on the same server stack.
+2. Capacity and pipeline overhead (no-op providers, so the pipeline is what is
+   measured): N viewers stream 100 ms frames in real time; per event, received
+   minus the ingress's receipt of the frame that closed the segment minus the
+   time inside providers. Lag is bounded when its last third is no worse than
+   its first (plus slack) and under a second.
+3. The offline speech stack (Whisper, Apertium, Piper; en->es, dubbing and
+   subtitles): utterance end -> first and final subtitle, -> first dubbed audio.
+
+Writes bench-results/bench.json and bench-results/bench.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import settings
+from bench.baselines import kafka_round_trip_ms, websocket_echo_ms
+from bench.clients import StreamPlan, StreamResult, stream
+from bench.measures import pipeline_overheads_ms, thirds, utterance_latency_ms
+from bench.plot import plot
+from bench.speech_plan import looped_plan, speech_block
+from bench.stats import cpu_percent, percentiles, sample
+from devstack.full_stack import FullStack
+from ingress.dev_token import mint_dev_token
+
+NOOP = {"STT_PROVIDER": "noop", "TRANSLATION_PROVIDER": "noop", "TTS_PROVIDER": "noop"}
+COMMON = {
+    "SOURCE_LANGUAGES": "he,en",
+    "RATE_LIMIT_PER_MINUTE": "100000",
+    "MAX_SESSIONS_PER_USER": "100000",
+}
+LAG_BOUND_MS = 1000.0
+
+
+def log(message: str) -> None:
+    """Progress on stderr, so long runs show where they are."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run_clients(stack: FullStack, plans: list[StreamPlan], spread_s: float) -> list[StreamResult]:
+    """All viewers at once (starts spread over `spread_s`), each a premium user of its own."""
+
+    async def all_clients() -> list[StreamResult]:
+        tokens = [mint_dev_token(stack.cfg, f"bench-{i}", "premium") for i in range(len(plans))]
+        return list(
+            await asyncio.gather(
+                *[
+                    stream(stack.ingress_url(0), token, plan, random.uniform(0, spread_s))
+                    for token, plan in zip(tokens, plans, strict=True)
+                ]
+            )
+        )
+
+    return asyncio.run(all_clients())
+
+
+def measure_load(
+    stack: FullStack, plans: list[StreamPlan], spread_s: float
+) -> tuple[list[StreamResult], dict[str, Any]]:
+    """Run the viewers; CPU and memory of each process over the run."""
+    pids = stack.pids()
+    before = {name: sample(pid) for name, pid in pids.items()}
+    started = time.monotonic()
+    results = run_clients(stack, plans, spread_s)
+    seconds = time.monotonic() - started
+    after = {name: sample(pid) for name, pid in pids.items()}
+    usage = {
+        name: {
+            "cpu_percent": cpu_percent(before[name], after[name], seconds),
+            "rss_mb": round(after[name].rss_mb, 1),
+        }
+        for name in pids
+    }
+    return results, usage
+
+
+def capacity(
+    block: tuple[bytes, tuple[int, ...]], counts: list[int], seconds: float, workdir: Path
+) -> tuple[dict[str, Any], dict[int, list[float]], dict[str, Any]]:
+    """Baselines and the no-op pipeline at each stream count."""
+    stack = FullStack(workdir / "noop", env={**COMMON, **NOOP})
+    stack.start()
+    try:
+        log("baseline: bare Kafka round trip")
+        baselines = {
+            "kafka_round_trip_ms": percentiles(kafka_round_trip_ms(stack.broker.bootstrap))
+        }
+        log("baseline: bare WebSocket echo")
+        baselines["websocket_echo_ms"] = percentiles(websocket_echo_ms())
+        kafka_p99 = baselines["kafka_round_trip_ms"]["p99"]
+        figures: dict[str, Any] = {}
+        overheads: dict[int, list[float]] = {}
+        for count in counts:
+            log(f"{count} streams for {seconds:.0f}s (no-op providers)")
+            # en->en: the no-op translator passes same-language text, so the dub path runs too.
+            plan = looped_plan(block, seconds, target_language="en")
+            results, usage = measure_load(stack, [plan] * count, spread_s=1.0)
+            values = pipeline_overheads_ms(results)
+            overheads[count] = values
+            first, last = thirds(values)
+            failed = [r.error for r in results if r.error]
+            bounded = (
+                not failed and last["p95"] <= LAG_BOUND_MS and last["p50"] <= 2 * first["p50"] + 50
+            )
+            overall = percentiles(values)
+            figures[str(count)] = {
+                "pipeline_overhead_ms": overall,
+                "p99_over_bare_kafka_p99": round(overall["p99"] / kafka_p99, 2),
+                "p50_over_bare_websocket_p50": round(
+                    overall["p50"] / baselines["websocket_echo_ms"]["p50"], 1
+                ),
+                "first_third_ms": first,
+                "last_third_ms": last,
+                "lag_bounded": bounded,
+                "client_errors": failed[:5],
+                "errors": len(failed),
+                "processes": usage,
+            }
+            log(
+                f"  overhead p50 {overall['p50']} p99 {overall['p99']} ms "
+                f"(x{figures[str(count)]['p99_over_bare_kafka_p99']} bare Kafka p99), "
+                f"bounded={bounded}, errors={len(failed)}"
+            )
+        return baselines, overheads, figures
+    finally:
+        stack.stop()
+
+
+def speech(
+    block: tuple[bytes, tuple[int, ...]], counts: list[int], seconds: float, workdir: Path
+) -> dict[str, Any]:
+    """The offline speech stack, en->es, both modes."""
+    stack = FullStack(workdir / "speech", env=COMMON)
+    stack.start()
+    try:
+        figures: dict[str, Any] = {}
+        warm = looped_plan(block, 5)
+        log("warming the models up")
+        run_clients(stack, [warm], 0)
+        for count in counts:
+            log(f"{count} speech stream(s) for {seconds:.0f}s (Whisper, Apertium, Piper)")
+            plan = looped_plan(block, seconds)
+            results, usage = measure_load(stack, [plan] * count, spread_s=2.0)
+            final = utterance_latency_ms(results, "subtitle", final_only=True)
+            first_half, last_half = thirds(final)
+            figures[str(count)] = {
+                "utterance_end_to_first_subtitle_ms": percentiles(
+                    utterance_latency_ms(results, "subtitle", final_only=False)
+                ),
+                "utterance_end_to_final_subtitle_ms": percentiles(final),
+                "utterance_end_to_first_audio_ms": percentiles(
+                    utterance_latency_ms(results, "audio", final_only=True)
+                ),
+                "final_subtitle_first_third_ms": first_half,
+                "final_subtitle_last_third_ms": last_half,
+                "backlog_reports": sum(
+                    1 for r in results for _, e in r.events if e.get("status") == "backlog"
+                ),
+                "errors": [r.error for r in results if r.error][:5],
+                "processes": usage,
+            }
+            log(f"  final subtitle p50 {figures[str(count)]['utterance_end_to_final_subtitle_ms']}")
+        return figures
+    finally:
+        stack.stop()
+
+
+def main() -> int:
+    """Run the scenarios chosen on the command line; write JSON and PNG."""
+    parser = argparse.ArgumentParser(prog="just bench", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--streams", default="10,100,250,500", help="no-op stream counts for overhead and capacity"
+    )
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each no-op run")
+    parser.add_argument("--speech-streams", default="1,4")
+    parser.add_argument(
+        "--speech-seconds",
+        type=float,
+        default=60.0,
+        help="length of each speech run (600 for the 10-minute soak)",
+    )
+    parser.add_argument("--out", type=Path, default=Path("bench-results"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    cfg = settings.load()
+    block = speech_block(cfg)
+    with tempfile.TemporaryDirectory(prefix="livedub-bench-") as tmp:
+        counts = [int(n) for n in args.streams.split(",") if n]
+        baselines, overheads, capacity_figures = capacity(block, counts, args.seconds, Path(tmp))
+        speech_counts = [int(n) for n in args.speech_streams.split(",") if n]
+        speech_figures = speech(block, speech_counts, args.speech_seconds, Path(tmp))
+    held = [int(n) for n, f in capacity_figures.items() if f["lag_bounded"]]
+    report = {
+        "machine": {"cores": len(__import__("os").sched_getaffinity(0))},
+        "baselines": baselines,
+        "capacity": capacity_figures,
+        "most_streams_with_bounded_lag": max(held, default=0),
+        "speech": speech_figures,
+    }
+    (args.out / "bench.json").write_text(json.dumps(report, indent=2))
+    plot(report, overheads, args.out / "bench.png")
+    print(json.dumps(report, indent=2))
+    print(f"\nwrote {args.out / 'bench.json'} and {args.out / 'bench.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""The benchmark's picture: latency distributions against the number of streams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+def plot(report: dict[str, Any], overheads: dict[int, list[float]], path: Path) -> None:
+    """Box plots of pipeline overhead per stream count, baselines as lines; speech latencies."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    counts = sorted(overheads)
+    left.boxplot(
+        [overheads[n] or [0.0] for n in counts],
+        tick_labels=[str(n) for n in counts],
+        showfliers=False,
+        whis=(1, 99),
+    )
+    kafka = report["baselines"]["kafka_round_trip_ms"]
+    left.axhline(kafka["p99"], color="tab:red", linestyle="--", label="bare Kafka RTT p99")
+    left.axhline(3 * kafka["p99"], color="tab:red", linestyle=":", label="3x bare Kafka RTT p99")
+    left.axhline(
+        report["baselines"]["websocket_echo_ms"]["p99"],
+        color="tab:green",
+        linestyle="--",
+        label="bare WebSocket echo p99",
+    )
+    left.set_yscale("log")
+    left.set_xlabel("live streams (100 ms frames, no-op providers)")
+    left.set_ylabel("pipeline overhead per event, ms (whiskers p1-p99)")
+    left.set_title("Pipeline overhead vs streams")
+    left.legend(fontsize=8)
+
+    speech = report.get("speech", {})
+    labels, finals, audio = [], [], []
+    for streams, figures in sorted(speech.items(), key=lambda kv: int(kv[0])):
+        labels.append(f"{streams} stream(s)")
+        finals.append(figures["utterance_end_to_final_subtitle_ms"].get("p50", 0))
+        audio.append(figures["utterance_end_to_first_audio_ms"].get("p50", 0))
+    x = range(len(labels))
+    right.bar([i - 0.2 for i in x], finals, width=0.4, label="final subtitle p50")
+    right.bar([i + 0.2 for i in x], audio, width=0.4, label="first dubbed audio p50")
+    right.axhline(1000, color="tab:gray", linestyle=":", label="1.0 s target (1 stream)")
+    right.axhline(1500, color="tab:gray", linestyle="--", label="1.5 s target (4 streams)")
+    right.set_xticks(list(x), labels)
+    right.set_ylabel("ms after the utterance ends")
+    right.set_title("Offline speech stack (en->es, both modes)")
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
