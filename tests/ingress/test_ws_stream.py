@@ -106,6 +106,7 @@ async def test_bad_frames_and_messages_are_answered_and_the_socket_stays_open(
             error = await receive_json(ws)
             assert (error["type"], error["code"]) == ("error", code), message
             assert error["error"] and error["session_id"] == sid
+            assert "id" not in error  # the ingress's own messages are not results to resume from
         await ws.send(pcm(1000))
         assert (await receive_json(ws))["status"] == "streaming"
         await ws.send(json.dumps({"type": "pause"}))
