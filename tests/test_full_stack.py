@@ -10,11 +10,7 @@ import asyncio
 import dataclasses
 import json
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 import settings
 from devstack.flow_process import FlowProcess
@@ -28,16 +24,6 @@ MODES = {
     "both": ({"audio_dubbing": True, "live_subtitles": True}, {"transcript", "subtitle", "audio"}),
 }
 RESULT_TYPES = {"transcript", "subtitle", "audio"}
-
-
-@pytest.fixture
-def flow(cfg: settings.Settings, tmp_path: Path) -> Iterator[FlowProcess]:
-    process = FlowProcess(cfg, tmp_path / "flow.log")
-    process.start()
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 async def stream_one(client: Client, cfg: settings.Settings, mode: str, pcm: bytes) -> Any:

@@ -22,6 +22,7 @@ from tests.ingress.support import (
     produce_results,
     receive_json,
     receive_until,
+    reply_partition,
 )
 from wire.audio import AudioFrame, EndRecord, StartRecord
 from wire.errors import ErrorCode
@@ -36,12 +37,6 @@ def ended(session_id: str) -> ResultEvent:
     return ResultEvent(
         "status", event_id(session_id, -1, "status-ended"), session_id, status="ended"
     )
-
-
-async def reply_partition(cfg: settings.Settings, session_id: str) -> int:
-    start = (await audio_records(cfg, session_id, 1))[0]
-    assert isinstance(start, StartRecord) and start.settings.reply_partition is not None
-    return start.settings.reply_partition
 
 
 async def test_frames_follow_the_start_record_and_reconnects_continue_the_sequence(
