@@ -141,6 +141,13 @@ class StreamConnection:
             hello = await self._authenticate()
             if hello is not None:
                 await self._stream(hello)
+        except Exception:  # Redis or Kafka failed under us: say so rather than hang up mutely
+            log.exception("stream %s failed", self.session_id)
+            with contextlib.suppress(Exception):
+                error = error_event(self.session_id, ErrorCode.INTERNAL, "internal error")
+                async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                    await websocket.send(local_text(error))
+                    await websocket.close(int(CloseCode.INTERNAL), ErrorCode.INTERNAL.value)
         finally:
             await self._release()
 

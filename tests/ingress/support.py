@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from quart.testing.connections import TestWebsocketConnection as Socket
 from quart.testing.connections import WebsocketDisconnectError
 from quart.typing import TestAppProtocol as ServedApp
@@ -109,12 +109,14 @@ def read_audio(
     consumer = Consumer(
         {
             "bootstrap.servers": cfg.kafka_bootstrap,
-            "group.id": f"test-{session_id}-{time.monotonic_ns()}",
-            "auto.offset.reset": "earliest",
+            "group.id": "unused",  # assign() below: no group to join, so no join delay
             "enable.auto.commit": "false",
         }
     )
-    consumer.subscribe([cfg.topic_audio])
+    partitions = consumer.list_topics(cfg.topic_audio, timeout=10).topics[cfg.topic_audio]
+    consumer.assign(
+        [TopicPartition(cfg.topic_audio, p, OFFSET_BEGINNING) for p in partitions.partitions]
+    )
     records: list[audio.AudioRecord] = []
     deadline = time.monotonic() + timeout
     try:

@@ -299,3 +299,14 @@ async def test_the_start_record_carries_the_tokens_tier(caller: Caller, tier: st
         await authenticate(ws, caller)
     start = (await audio_records(caller.cfg, sid, 1))[0]
     assert isinstance(start, StartRecord) and start.settings.tier == tier
+
+
+async def test_a_state_outage_closes_4500_with_an_internal_error(
+    start_app: StartApp, ingress_cfg: settings.Settings, user: str
+) -> None:
+    cfg = dataclasses.replace(ingress_cfg, redis_url="redis://127.0.0.1:1/0")
+    caller = Caller((await start_app(cfg)).test_client(), cfg, user)
+    async with caller.client.websocket(ws_path("any-session")) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": caller.token}))
+        code, before = await closed_with(ws)
+    assert (code, [m["code"] for m in before]) == (4500, ["internal"])
