@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from state.quotas import QuotaStatus, UsageSync
+from state.sessions import Session
 
 Tier = Literal["free", "premium"]
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16)]
@@ -107,33 +108,49 @@ class UsageSyncResponse(BaseModel):
         )
 
 
-class SessionResponse(BaseModel):
-    """A created session, where to stream it, and the quota it starts with."""
+class SessionDescription(BaseModel):
+    """What a session is: shared by the create and status answers."""
 
     session_id: str
-    status: Literal["active"]
     session_type: SessionType
     source_language: str
     target_language: str
     voice_id: str | None
-    websocket_url: str
     created_at: datetime
+
+    @staticmethod
+    def fields_of(session: Session) -> dict[str, Any]:
+        """The description's fields for a session record."""
+        settings = session.settings
+        return {
+            "session_id": session.session_id,
+            "session_type": SessionType(
+                audio_dubbing=settings.audio_dubbing,
+                live_subtitles=settings.live_subtitles,
+                subtitle_language=settings.subtitle_language,
+            ),
+            "source_language": settings.source_language,
+            "target_language": settings.target_language,
+            "voice_id": settings.voice,
+            "created_at": session.created_at,
+        }
+
+
+class SessionResponse(SessionDescription):
+    """A created session, where to stream it, and the quota it starts with."""
+
+    status: Literal["active"]
+    websocket_url: str
     quota: QuotaCheckResponse
 
 
-class SessionStatusResponse(BaseModel):
+class SessionStatusResponse(SessionDescription):
     """A session's state and counters."""
 
-    session_id: str
     status: Literal["active", "ended"]
-    session_type: SessionType
-    source_language: str
-    target_language: str
-    voice_id: str | None
     audio_chunks_processed: int
     subtitles_generated: int
     seconds_processed: float
-    created_at: datetime
     last_activity_at: datetime
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import logging
 import threading
 import time
@@ -77,6 +78,16 @@ def parse_result(message: Message) -> ResultMessage | None:
     return ResultMessage(
         event, raw.decode(), message.partition(), message.offset(), produced if kind else None
     )
+
+
+def local_text(event: ResultEvent) -> str:
+    """The JSON of a message from the ingress itself (status, error).
+
+    It carries no id: it is not a result, so it is never replayed, deduplicated or
+    acknowledged, and a client that resumes from the last id it saw resumes from a result.
+    """
+    body = {k: v for k, v in event.to_dict().items() if k not in ("id", "segment", "final")}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 def is_reroute_marker(event: ResultEvent) -> bool:
@@ -152,7 +163,7 @@ class Subscription:
     def send_local(self, event: ResultEvent) -> None:
         """A message from the ingress itself (status, error), in order with the results."""
         if not self.interrupted.done():
-            self._enqueue(ResultMessage(event, event.to_json().decode()))
+            self._put(ResultMessage(event, local_text(event)))
 
     def position_of(self, event_id: str) -> tuple[int, int] | None:
         """Where a recently delivered result event was on the results topic."""
@@ -165,15 +176,20 @@ class Subscription:
                 self._metrics.slow_consumer_drops.inc()
             self.interrupted.set_result(why)
 
+    def _put(self, message: ResultMessage) -> bool:
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            self.interrupt(Interruption.OVERFLOW)
+            return False
+        return True
+
     def _enqueue(self, message: ResultMessage) -> None:
         event_id = message.event.id
         if event_id in self._delivered:
             self._metrics.duplicates_dropped.inc()
             return
-        try:
-            self.queue.put_nowait(message)
-        except asyncio.QueueFull:
-            self.interrupt(Interruption.OVERFLOW)
+        if not self._put(message):
             return
         position = None
         if message.partition is not None and message.offset is not None:

@@ -53,6 +53,8 @@ class IngressRuntime:
         metrics: IngressMetrics,
         voice_catalog: VoiceCatalog | None,
     ) -> None:
+        if cfg.session_reserve_minutes <= 0:
+            raise ValueError("SESSION_RESERVE_MINUTES must be more than 0")
         self.cfg = cfg
         self.metrics = metrics
         self._given_catalog = voice_catalog

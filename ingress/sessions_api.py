@@ -22,7 +22,6 @@ from ingress.models import (
     QuotaCheckResponse,
     SessionResponse,
     SessionStatusResponse,
-    SessionType,
 )
 from ingress.openapi import operation
 from ingress.request_bodies import read_json
@@ -82,14 +81,6 @@ def _owned(session: Session | None, identity: Identity) -> Session:
     return session
 
 
-def _session_type(settings: SessionSettings) -> SessionType:
-    return SessionType(
-        audio_dubbing=settings.audio_dubbing,
-        live_subtitles=settings.live_subtitles,
-        subtitle_language=settings.subtitle_language,
-    )
-
-
 def _websocket_url(session_id: str) -> str:
     url = url_for("stream.dubbing_stream", session_id=session_id, _external=True)
     return ("wss" if request.scheme == "https" else "ws") + url[url.index(":") :]
@@ -127,14 +118,9 @@ async def create_session(identity: Identity) -> JsonAnswer:
         raise ApiError(exc.code, str(exc)) from exc
     await runtime.run(runtime.holds.remember(session.session_id, reservation))
     answer = SessionResponse(
-        session_id=session.session_id,
+        **SessionResponse.fields_of(session),
         status="active",
-        session_type=_session_type(settings),
-        source_language=settings.source_language,
-        target_language=settings.target_language,
-        voice_id=settings.voice,
         websocket_url=_websocket_url(session.session_id),
-        created_at=session.created_at,
         quota=QuotaCheckResponse.from_status(reservation.status, allowed=True),
     )
     return answer.model_dump(mode="json"), 201
@@ -151,18 +137,12 @@ async def get_session(identity: Identity, session_id: str) -> JsonAnswer:
     """The caller's session."""
     runtime = current_runtime()
     session = _owned(await runtime.run(runtime.sessions.get(session_id)), identity)
-    settings = session.settings
     answer = SessionStatusResponse(
-        session_id=session.session_id,
+        **SessionStatusResponse.fields_of(session),
         status=session.status,
-        session_type=_session_type(settings),
-        source_language=settings.source_language,
-        target_language=settings.target_language,
-        voice_id=settings.voice,
         audio_chunks_processed=session.audio_chunks_processed,
         subtitles_generated=session.subtitles_generated,
         seconds_processed=session.processed_ms / 1000,
-        created_at=session.created_at,
         last_activity_at=session.last_activity,
     )
     return answer.model_dump(mode="json"), 200

@@ -42,7 +42,7 @@ from redis.exceptions import RedisError
 
 from ingress.auth import AuthError, Identity
 from ingress.replay import after_last_seen, plan_replay, read_missed
-from ingress.results_fanout import Interruption, ResultMessage, Subscription
+from ingress.results_fanout import Interruption, ResultMessage, Subscription, local_text
 from ingress.runtime import IngressRuntime, current_runtime
 from ingress.session_end import end_session
 from ingress.ws_messages import (
@@ -125,7 +125,6 @@ class StreamConnection:
         self.next_seq = 0
         self.streaming = False
         self.ending = False
-        self._serial = 0
         self._invalid: deque[float] = deque()
         self._frames_unflushed = 0
         self._subtitles_unflushed = 0
@@ -142,6 +141,13 @@ class StreamConnection:
             hello = await self._authenticate()
             if hello is not None:
                 await self._stream(hello)
+        except Exception:  # Redis or Kafka failed under us: say so rather than hang up mutely
+            log.exception("stream %s failed", self.session_id)
+            with contextlib.suppress(Exception):
+                error = error_event(self.session_id, ErrorCode.INTERNAL, "internal error")
+                async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                    await websocket.send(local_text(error))
+                    await websocket.close(int(CloseCode.INTERNAL), ErrorCode.INTERNAL.value)
         finally:
             await self._release()
 
@@ -195,9 +201,7 @@ class StreamConnection:
 
     async def _refuse(self, close: CloseCode, code: ErrorCode, message: str) -> None:
         self.rt.metrics.errors.labels(code=code.value).inc()
-        await websocket.send(
-            error_event(self.session_id, code, message, part="auth").to_json().decode()
-        )
+        await websocket.send(local_text(error_event(self.session_id, code, message)))
         await websocket.close(int(close), code.value)
 
     # -- streaming -------------------------------------------------------------
@@ -347,9 +351,8 @@ class StreamConnection:
 
     def _reject(self, code: ErrorCode, message: str) -> None:
         self.rt.metrics.errors.labels(code=code.value).inc()
-        self._serial += 1
         assert self.sub is not None
-        self.sub.send_local(error_event(self.session_id, code, message, part=f"i{self._serial}"))
+        self.sub.send_local(error_event(self.session_id, code, message))
         now = time.monotonic()
         self._invalid.append(now)
         while now - self._invalid[0] > INVALID_WINDOW_S:
@@ -367,11 +370,10 @@ class StreamConnection:
     def _say(self, status: str, **extra: Any) -> None:
         """A status message from the ingress itself, in order with the results."""
         assert self.sub is not None
-        self._serial += 1
         self.sub.send_local(
             ResultEvent(
                 type="status",
-                id=event_id(self.session_id, -1, f"status-{status}", f"i{self._serial}"),
+                id=event_id(self.session_id, -1, f"status-{status}", "ingress"),
                 session_id=self.session_id,
                 status=status,
                 extra=extra,
@@ -491,10 +493,8 @@ class StreamConnection:
             async with asyncio.timeout(CLOSE_TIMEOUT_S):
                 if closing.error is not None:
                     rt.metrics.errors.labels(code=closing.error.value).inc()
-                    error = error_event(
-                        self.session_id, closing.error, closing.message, part="close"
-                    )
-                    await websocket.send(error.to_json().decode())
+                    error = error_event(self.session_id, closing.error, closing.message)
+                    await websocket.send(local_text(error))
                 await websocket.close(int(closing.code), closing.reason)
         except TimeoutError:
             log.info("stream %s did not take its close in time", self.session_id)

@@ -58,7 +58,10 @@ class Settings:
     jwt_tier_claim: str = field(default_factory=lambda: _env("JWT_TIER_CLAIM", "tier"))
 
     jwt_dev_secret: str = field(
-        default_factory=lambda: _env("JWT_DEV_SECRET", "livedub-local-development-secret-change-me")
+        default_factory=lambda: _env(
+            "JWT_DEV_SECRET", "livedub-local-development-secret-change-me"
+        ),
+        repr=False,
     )
     jwt_issuer: str = field(default_factory=lambda: _env("JWT_ISSUER", "livedub-dev"))
     jwt_audience: str = field(default_factory=lambda: _env("JWT_AUDIENCE", "livedub"))
@@ -69,7 +72,8 @@ class Settings:
     jwt_jwks_file: str = field(default_factory=lambda: _env("JWT_JWKS_FILE", ""))
     jwt_leeway_seconds: int = field(default_factory=lambda: _env_int("JWT_LEEWAY_SECONDS", 30))
     csrf_secret: str = field(
-        default_factory=lambda: _env("CSRF_SECRET", "livedub-local-csrf-secret-change-me")
+        default_factory=lambda: _env("CSRF_SECRET", "livedub-local-csrf-secret-change-me"),
+        repr=False,
     )
     csrf_ttl_seconds: int = field(default_factory=lambda: _env_int("CSRF_TTL_SECONDS", 3600))
     cors_origins: tuple[str, ...] = field(default_factory=lambda: _env_list("CORS_ORIGINS", ""))

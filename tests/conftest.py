@@ -16,6 +16,7 @@ import pytest
 
 import settings
 from devstack.ephemeral import kafka_broker, redis_server
+from devstack.flow_process import FlowProcess
 from devstack.kafka import create_topics
 
 
@@ -52,3 +53,14 @@ def cfg(kafka_bootstrap: str, redis_url: str, tmp_path: Path) -> settings.Settin
     )
     create_topics(kafka_bootstrap, [cfg.topic_audio, cfg.topic_results], cfg.topic_partitions)
     return cfg
+
+
+@pytest.fixture
+def flow(cfg: settings.Settings, tmp_path: Path) -> Iterator[FlowProcess]:
+    """The live flow (`python -m flows`) on this test's topics, stopped at the end."""
+    process = FlowProcess(cfg, tmp_path / "flow.log")
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()

@@ -29,16 +29,6 @@ SENTENCES = (
 
 
 @pytest.fixture
-def flow(cfg: settings.Settings, tmp_path: Path) -> Iterator[FlowProcess]:
-    process = FlowProcess(cfg, tmp_path / "flow.log")
-    process.start()
-    try:
-        yield process
-    finally:
-        process.stop()
-
-
-@pytest.fixture
 def results(cfg: settings.Settings) -> Iterator[ResultReader]:
     reader = ResultReader(cfg.kafka_bootstrap, cfg.topic_results)
     try:

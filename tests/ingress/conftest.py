@@ -64,3 +64,12 @@ def user() -> str:
 @pytest.fixture
 def caller(served: ServedApp, ingress_cfg: settings.Settings, user: str) -> Caller:
     return Caller(served.test_client(), ingress_cfg, user)
+
+
+@pytest.fixture
+async def two_instances(start_app: StartApp, ingress_cfg: settings.Settings) -> list[ServedApp]:
+    """Instance 0 and 1 of 2 on the same topics (3 partitions: 0 owns 0 and 2, 1 owns 1)."""
+    return [
+        await start_app(dataclasses.replace(ingress_cfg, ingress_instance=i, ingress_instances=2))
+        for i in range(2)
+    ]

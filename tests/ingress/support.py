@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from quart.testing.connections import TestWebsocketConnection as Socket
 from quart.testing.connections import WebsocketDisconnectError
 from quart.typing import TestAppProtocol as ServedApp
@@ -17,7 +17,7 @@ from quart.typing import TestClientProtocol as Client
 import settings
 from ingress.dev_token import mint_dev_token
 from wire import audio
-from wire.events import ResultEvent
+from wire.events import ResultEvent, event_id
 
 __all__ = ["Caller", "Client", "ServedApp", "Socket"]
 
@@ -109,12 +109,14 @@ def read_audio(
     consumer = Consumer(
         {
             "bootstrap.servers": cfg.kafka_bootstrap,
-            "group.id": f"test-{session_id}-{time.monotonic_ns()}",
-            "auto.offset.reset": "earliest",
+            "group.id": "unused",  # assign() below: no group to join, so no join delay
             "enable.auto.commit": "false",
         }
     )
-    consumer.subscribe([cfg.topic_audio])
+    partitions = consumer.list_topics(cfg.topic_audio, timeout=10).topics[cfg.topic_audio]
+    consumer.assign(
+        [TopicPartition(cfg.topic_audio, p, OFFSET_BEGINNING) for p in partitions.partitions]
+    )
     records: list[audio.AudioRecord] = []
     deadline = time.monotonic() + timeout
     try:
@@ -148,3 +150,23 @@ def produce_results(cfg: settings.Settings, partition: int, events: list[ResultE
 
 def pcm(ms: int) -> bytes:
     return b"\x01\x00" * (16 * ms)
+
+
+async def reply_partition(cfg: settings.Settings, session_id: str, nth: int = 1) -> int:
+    """The partition the session's `nth` start record asks results to be routed to."""
+    records = await audio_records(cfg, session_id, nth)
+    starts = [r for r in records if isinstance(r, audio.StartRecord)]
+    partition = starts[nth - 1].settings.reply_partition
+    assert partition is not None
+    return partition
+
+
+def transcript(session_id: str, segment: int, text: str | None = None) -> ResultEvent:
+    """A final transcript event as the flow makes it."""
+    return ResultEvent(
+        "transcript",
+        event_id(session_id, segment, "transcript", "final"),
+        session_id,
+        segment,
+        data=text or f"segment {segment}",
+    )

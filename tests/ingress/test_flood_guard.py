@@ -1,4 +1,4 @@
-"""Flood protection: FACTOR x real time per user stream, with a burst a reconnect does not renew."""
+"""Flood protection: FACTOR x real time per user stream, with a burst; reconnects get no new one."""
 
 from __future__ import annotations
 

@@ -9,13 +9,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.ingress.support import (
     Caller,
-    audio_records,
     authenticate,
     pcm,
     produce_results,
     receive_json,
+    reply_partition,
 )
-from wire.audio import StartRecord
 from wire.events import ResultEvent, event_id
 
 
@@ -38,12 +37,9 @@ async def test_metrics_count_frames_events_errors_and_latency(caller: Caller) ->
         await ws.send(pcm(100))
         await ws.send(pcm(200))
         await ws.send(b"\x00" * 3)
-        start = (await audio_records(caller.cfg, sid, 1))[0]
-        assert isinstance(start, StartRecord) and start.settings.reply_partition is not None
+        partition = await reply_partition(caller.cfg, sid)
         subtitle = ResultEvent("subtitle", event_id(sid, 0, "subtitle", "final"), sid, 0, "hi")
-        await asyncio.to_thread(
-            produce_results, caller.cfg, start.settings.reply_partition, [subtitle, subtitle]
-        )
+        await asyncio.to_thread(produce_results, caller.cfg, partition, [subtitle, subtitle])
         await ws.send(json.dumps({"type": "ping"}))
         seen = [await receive_json(ws) for _ in range(4)]
         assert {m["type"] for m in seen} == {"status", "error", "subtitle"}

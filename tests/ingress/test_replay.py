@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import threading
 import time
@@ -15,26 +14,16 @@ import settings
 from ingress.replay import ReplayHop, after_last_seen, plan_replay, read_missed
 from ingress.results_fanout import ResultMessage
 from state.result_routes import ResultCursor, ResultRoute
-from tests.ingress.conftest import StartApp
 from tests.ingress.support import (
     Caller,
-    audio_records,
+    ServedApp,
     authenticate,
     produce_results,
     receive_json,
+    reply_partition,
+    transcript,
 )
-from wire.audio import StartRecord
 from wire.events import ResultEvent, event_id
-
-
-def transcript(session_id: str, segment: int) -> ResultEvent:
-    return ResultEvent(
-        "transcript",
-        event_id(session_id, segment, "transcript", "final"),
-        session_id,
-        segment,
-        data=f"segment {segment}",
-    )
 
 
 def rerouted(session_id: str, to_partition: int, n: int = 1) -> ResultEvent:
@@ -106,32 +95,27 @@ async def test_reading_follows_the_hops_and_keeps_only_the_sessions_events(
     assert [m.partition for m in found] == [0, 2, 2]
 
 
-async def reply_partition(cfg: settings.Settings, session_id: str, nth: int) -> int:
-    starts = [r for r in await audio_records(cfg, session_id, nth) if isinstance(r, StartRecord)]
-    partition = starts[nth - 1].settings.reply_partition
-    assert partition is not None
+async def first_connection(caller: Caller, events: list[ResultEvent], acked: int) -> int:
+    """Connect, receive `events`, acknowledge the `acked`-th, leave; the reply partition."""
+    sid = events[0].session_id
+    async with caller.client.websocket(f"/api/v1/dubbing/ws/{sid}") as ws:
+        await authenticate(ws, caller)
+        partition = await reply_partition(caller.cfg, sid)
+        await asyncio.to_thread(produce_results, caller.cfg, partition, events)
+        received = [(await receive_json(ws))["segment"] for _ in events]
+        assert received == [e.segment for e in events]
+        await ws.send(json.dumps({"type": "ack", "event_id": events[acked].id}))
     return partition
 
 
 async def test_a_client_reconnecting_to_another_instance_gets_what_it_missed_once(
-    start_app: StartApp, ingress_cfg: settings.Settings, user: str
+    two_instances: list[ServedApp], ingress_cfg: settings.Settings, user: str
 ) -> None:
     cfg = ingress_cfg
-    apps = [
-        await start_app(dataclasses.replace(cfg, ingress_instance=i, ingress_instances=2))
-        for i in range(2)
-    ]
-    first, second = (Caller(app.test_client(), cfg, user) for app in apps)
+    first, second = (Caller(app.test_client(), cfg, user) for app in two_instances)
     sid = (await first.create_session())["session_id"]
     events = [transcript(sid, n) for n in range(8)]
-    async with first.client.websocket(f"/api/v1/dubbing/ws/{sid}") as ws:
-        await authenticate(ws, first)
-        old = await reply_partition(cfg, sid, 1)
-        await asyncio.to_thread(produce_results, cfg, old, events[:3])
-        assert [(await receive_json(ws))["segment"] for _ in range(3)] == [0, 1, 2]
-        await ws.send(json.dumps({"type": "ack", "event_id": events[1].id}))
-        await ws.send(json.dumps({"type": "ping"}))
-        await receive_json(ws)
+    old = await first_connection(first, events[:3], acked=1)
     # The client is away: the flow still routes to the old partition.
     await asyncio.to_thread(produce_results, cfg, old, events[3:5])
 
@@ -158,12 +142,7 @@ async def test_a_client_reconnecting_to_the_same_instance_gets_what_it_missed_on
     cfg = caller.cfg
     sid = (await caller.create_session())["session_id"]
     events = [transcript(sid, n) for n in range(4)]
-    async with caller.client.websocket(f"/api/v1/dubbing/ws/{sid}") as ws:
-        await authenticate(ws, caller)
-        partition = await reply_partition(cfg, sid, 1)
-        await asyncio.to_thread(produce_results, cfg, partition, events[:2])
-        assert [(await receive_json(ws))["segment"] for _ in range(2)] == [0, 1]
-        await ws.send(json.dumps({"type": "ack", "event_id": events[0].id}))
+    partition = await first_connection(caller, events[:2], acked=0)
     await asyncio.to_thread(produce_results, cfg, partition, events[2:3])
     async with caller.client.websocket(f"/api/v1/dubbing/ws/{sid}") as ws:
         await authenticate(ws, caller, last_event_id=events[1].id)

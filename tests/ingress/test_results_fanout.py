@@ -15,24 +15,15 @@ from ingress.results_fanout import Interruption, ResultMessage, Subscription, ow
 from tests.ingress.conftest import StartApp
 from tests.ingress.support import (
     Caller,
-    audio_records,
+    ServedApp,
     authenticate,
     closed_with,
     produce_results,
     receive_json,
+    reply_partition,
+    transcript,
 )
-from wire.audio import StartRecord
-from wire.events import ResultEvent, event_id
-
-
-def transcript(session_id: str, segment: int, text: str = "hello") -> ResultEvent:
-    return ResultEvent(
-        "transcript",
-        event_id(session_id, segment, "transcript", "final"),
-        session_id,
-        segment,
-        data=text,
-    )
+from wire.events import ResultEvent
 
 
 def message(event: ResultEvent, offset: int | None = None) -> ResultMessage:
@@ -86,18 +77,13 @@ async def test_a_full_queue_interrupts_instead_of_growing() -> None:
     assert metrics.slow_consumer_drops._value.get() == 1
 
 
-async def two_instances(start_app: StartApp, cfg: settings.Settings) -> list[Caller]:
-    apps = [
-        await start_app(dataclasses.replace(cfg, ingress_instance=i, ingress_instances=2))
-        for i in range(2)
-    ]
-    return [Caller(app.test_client(), cfg, f"user-{uuid.uuid4().hex[:8]}") for app in apps]
-
-
 async def test_each_socket_gets_exactly_its_own_events_in_order_once(
-    start_app: StartApp, ingress_cfg: settings.Settings
+    two_instances: list[ServedApp], ingress_cfg: settings.Settings
 ) -> None:
-    callers = await two_instances(start_app, ingress_cfg)
+    callers = [
+        Caller(app.test_client(), ingress_cfg, f"user-{uuid.uuid4().hex[:8]}")
+        for app in two_instances
+    ]
     sessions = [(await c.create_session())["session_id"] for c in callers]
     async with (
         callers[0].client.websocket(f"/api/v1/dubbing/ws/{sessions[0]}") as ws0,
@@ -105,11 +91,7 @@ async def test_each_socket_gets_exactly_its_own_events_in_order_once(
     ):
         await authenticate(ws0, callers[0])
         await authenticate(ws1, callers[1])
-        partitions = []
-        for sid in sessions:
-            start = (await audio_records(ingress_cfg, sid, 1))[0]
-            assert isinstance(start, StartRecord)
-            partitions.append(start.settings.reply_partition)
+        partitions = [await reply_partition(ingress_cfg, sid) for sid in sessions]
         # 3 partitions: instance 0 owns 0 and 2, instance 1 owns 1.
         assert partitions[0] in (0, 2) and partitions[1] == 1
         expected = {sid: [transcript(sid, n, f"{sid}-{n}") for n in range(5)] for sid in sessions}
@@ -134,10 +116,8 @@ async def test_a_client_that_does_not_read_is_closed_4408(
     sid = (await caller.create_session())["session_id"]
     async with caller.client.websocket(f"/api/v1/dubbing/ws/{sid}") as ws:
         await authenticate(ws, caller)
-        start = (await audio_records(cfg, sid, 1))[0]
-        assert isinstance(start, StartRecord) and start.settings.reply_partition is not None
         burst = [transcript(sid, n) for n in range(300)]
-        await asyncio.to_thread(produce_results, cfg, start.settings.reply_partition, burst)
+        await asyncio.to_thread(produce_results, cfg, await reply_partition(cfg, sid), burst)
         code, before = await closed_with(ws)
     assert code == 4408
     assert before[-1]["code"] == "slow_consumer"

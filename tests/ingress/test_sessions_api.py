@@ -72,7 +72,7 @@ async def test_bad_bodies_and_languages_are_refused(caller: Caller) -> None:
     path = "/api/v1/dubbing/sessions"
     cases = [
         ({"target_language": "fr"}, 400, "language_unsupported"),
-        ({"source_language": "en"}, 400, "language_unsupported"),
+        ({"source_language": "fr"}, 400, "language_unsupported"),
         (
             {"session_type": {"live_subtitles": True, "subtitle_language": "de"}},
             400,

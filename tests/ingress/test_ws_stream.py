@@ -22,6 +22,7 @@ from tests.ingress.support import (
     produce_results,
     receive_json,
     receive_until,
+    reply_partition,
 )
 from wire.audio import AudioFrame, EndRecord, StartRecord
 from wire.errors import ErrorCode
@@ -36,12 +37,6 @@ def ended(session_id: str) -> ResultEvent:
     return ResultEvent(
         "status", event_id(session_id, -1, "status-ended"), session_id, status="ended"
     )
-
-
-async def reply_partition(cfg: settings.Settings, session_id: str) -> int:
-    start = (await audio_records(cfg, session_id, 1))[0]
-    assert isinstance(start, StartRecord) and start.settings.reply_partition is not None
-    return start.settings.reply_partition
 
 
 async def test_frames_follow_the_start_record_and_reconnects_continue_the_sequence(
@@ -106,6 +101,7 @@ async def test_bad_frames_and_messages_are_answered_and_the_socket_stays_open(
             error = await receive_json(ws)
             assert (error["type"], error["code"]) == ("error", code), message
             assert error["error"] and error["session_id"] == sid
+            assert "id" not in error  # the ingress's own messages are not results to resume from
         await ws.send(pcm(1000))
         assert (await receive_json(ws))["status"] == "streaming"
         await ws.send(json.dumps({"type": "pause"}))
@@ -303,3 +299,14 @@ async def test_the_start_record_carries_the_tokens_tier(caller: Caller, tier: st
         await authenticate(ws, caller)
     start = (await audio_records(caller.cfg, sid, 1))[0]
     assert isinstance(start, StartRecord) and start.settings.tier == tier
+
+
+async def test_a_state_outage_closes_4500_with_an_internal_error(
+    start_app: StartApp, ingress_cfg: settings.Settings, user: str
+) -> None:
+    cfg = dataclasses.replace(ingress_cfg, redis_url="redis://127.0.0.1:1/0")
+    caller = Caller((await start_app(cfg)).test_client(), cfg, user)
+    async with caller.client.websocket(ws_path("any-session")) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": caller.token}))
+        code, before = await closed_with(ws)
+    assert (code, [m["code"] for m in before]) == (4500, ["internal"])

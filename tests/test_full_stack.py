@@ -1,0 +1,64 @@
+"""The whole path for each mode: WebSocket -> ingress -> Kafka -> live flow -> Kafka -> ingress.
+
+The flow runs as `python -m flows` with the offline providers; the speech is
+generated with Piper (tests/support/speech.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import uuid
+from typing import Any
+
+import settings
+from devstack.flow_process import FlowProcess
+from ingress.app import create_app
+from tests.ingress.support import Caller, Client, authenticate, closed_with
+from tests.support.speech import frames, utterances
+
+MODES = {
+    "dubbing": ({"audio_dubbing": True, "live_subtitles": False}, {"transcript", "audio"}),
+    "subtitles": ({"audio_dubbing": False, "live_subtitles": True}, {"transcript", "subtitle"}),
+    "both": ({"audio_dubbing": True, "live_subtitles": True}, {"transcript", "subtitle", "audio"}),
+}
+RESULT_TYPES = {"transcript", "subtitle", "audio"}
+
+
+async def stream_one(client: Client, cfg: settings.Settings, mode: str, pcm: bytes) -> Any:
+    caller = Caller(client, cfg, f"user-{mode}-{uuid.uuid4().hex[:8]}")
+    session_type, _ = MODES[mode]
+    created = await caller.create_session(
+        session_type=session_type, source_language="en", target_language="es"
+    )
+    async with client.websocket(f"/api/v1/dubbing/ws/{created['session_id']}") as ws:
+        await authenticate(ws, caller)
+        for frame in frames(pcm):
+            await ws.send(frame)
+        await ws.send(json.dumps({"type": "end"}))
+        code, received = await closed_with(ws, timeout=240)
+    _, session = await caller.call("GET", f"/api/v1/dubbing/sessions/{created['session_id']}")
+    return code, received, session
+
+
+async def test_each_mode_streams_speech_to_its_events_and_ended_closes(
+    cfg: settings.Settings, flow: FlowProcess
+) -> None:
+    cfg = dataclasses.replace(cfg, rate_limit_per_minute=1000, ws_end_timeout_seconds=240)
+    pcm = utterances("The weather is nice today.")
+    async with create_app(cfg).test_app() as served:
+        client = served.test_client()
+        outcomes = await asyncio.gather(*(stream_one(client, cfg, mode, pcm) for mode in MODES))
+    for mode, (code, received, session) in zip(MODES, outcomes, strict=True):
+        _, expected = MODES[mode]
+        kinds = {m["type"] for m in received} & RESULT_TYPES
+        assert kinds == expected, (mode, [m["type"] for m in received], flow.tail())
+        finals = [m for m in received if m["type"] == "transcript" and m["final"]]
+        assert "weather" in finals[0]["data"].lower()
+        if "subtitle" in expected:
+            assert {m["language"] for m in received if m["type"] == "subtitle"} == {"es"}
+        assert received[-1]["type"] == "status" and received[-1]["status"] == "ended"
+        assert "reason" not in received[-1]  # the flow's own `ended`, not the timeout
+        assert code == 1000
+        assert session["status"] == "ended" and session["seconds_processed"] > 0
