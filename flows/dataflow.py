@@ -67,7 +67,7 @@ def process_audio(
     speech = op.filter_map("speech", segmented, _speech_or_end)
     passthrough = op.filter_map("segmenter_outcomes", segmented, _segmenter_outcome)
     usage: Stream[Outcome] = (
-        op.flat_map("charge_usage", usage_ticks, UsageCharger(ledger).charge)
+        op.flat_map_batch("charge_usage", usage_ticks, UsageCharger(ledger).charge)
         if ledger is not None
         else op.flat_map("skip_usage", usage_ticks, lambda _tick: [])
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import redis
 
 import settings
@@ -12,7 +14,7 @@ from wire.audio import SessionSettings
 
 
 class RedisUsageLedger:
-    """Charges a session's high-water mark through `usage_apply.lua` (idempotent)."""
+    """Charges sessions' high-water marks through `usage_apply.lua` (idempotent)."""
 
     def __init__(self, client: redis.Redis, usage: Usage) -> None:
         self._run = ScriptRunner(client)
@@ -24,17 +26,22 @@ class RedisUsageLedger:
         client = redis.Redis.from_url(cfg.redis_url, socket_timeout=5, socket_connect_timeout=5)
         return cls(client, Usage(cfg))
 
-    def apply(self, settings: SessionSettings, processed_ms: int) -> UsageAnswer:
-        """Charge what is above the session's mark; answer the user's day."""
-        charge = self._run(
-            self._usage.apply_usage(
-                settings.session_id, settings.user_id, settings.tier, processed_ms
+    def apply(self, ticks: Sequence[tuple[SessionSettings, int]]) -> list[UsageAnswer]:
+        """Charge each session what is above its mark (one round trip); answer the users' days."""
+        charges = self._run.run_many(
+            [
+                self._usage.apply_usage(s.session_id, s.user_id, s.tier, processed_ms)
+                for s, processed_ms in ticks
+            ]
+        )
+        answers = []
+        for charge in charges:
+            remaining = charge.status.remaining_ms
+            answers.append(
+                UsageAnswer(
+                    used_seconds=charge.status.used_ms / 1000.0,
+                    remaining_seconds=None if remaining is None else remaining / 1000.0,
+                    exceeded=charge.exceeded,
+                )
             )
-        )
-        status = charge.status
-        remaining = status.remaining_ms
-        return UsageAnswer(
-            used_seconds=status.used_ms / 1000.0,
-            remaining_seconds=None if remaining is None else remaining / 1000.0,
-            exceeded=charge.exceeded,
-        )
+        return answers

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,23 +34,31 @@ class UsageAnswer:
 
 
 class UsageLedger(Protocol):
-    """Applies a session's processed-audio high-water mark to its user's usage."""
+    """Applies sessions' processed-audio high-water marks to their users' usage."""
 
-    def apply(self, settings: SessionSettings, processed_ms: int) -> UsageAnswer:
-        """Charge the part of `processed_ms` not charged before; answer the totals."""
+    def apply(self, ticks: Sequence[tuple[SessionSettings, int]]) -> list[UsageAnswer]:
+        """Charge each the part of its mark not charged before; answer the totals, in order."""
         ...
 
 
 @dataclass
 class UsageCharger:
-    """The flow step: one tick in, the usage event (and quota signals) out."""
+    """The flow step: a batch of ticks in, their usage events (and quota signals) out."""
 
     ledger: UsageLedger
     retry_for_s: float = 30.0
 
-    def charge(self, tick: UsageTick) -> list[ResultEvent | PathDone]:
-        """Apply the tick (retrying through a ledger outage) and describe the result."""
-        answer = self._apply_with_retry(tick)
+    def charge(self, ticks: list[UsageTick]) -> list[ResultEvent | PathDone]:
+        """Apply a batch of ticks in one go (retrying through a ledger outage), describe each."""
+        if not ticks:
+            return []
+        answers = self._apply_with_retry(ticks)
+        out: list[ResultEvent | PathDone] = []
+        for tick, answer in zip(ticks, answers, strict=True):
+            out += self._describe(tick, answer)
+        return out
+
+    def _describe(self, tick: UsageTick, answer: UsageAnswer) -> list[ResultEvent | PathDone]:
         sid = tick.settings.session_id
         out: list[ResultEvent | PathDone] = [
             ResultEvent(
@@ -82,12 +91,13 @@ class UsageCharger:
             out.append(PathDone(tick.settings, "usage"))
         return out
 
-    def _apply_with_retry(self, tick: UsageTick) -> UsageAnswer:
+    def _apply_with_retry(self, ticks: list[UsageTick]) -> list[UsageAnswer]:
         deadline = time.monotonic() + self.retry_for_s
         delay = 0.2
+        batch = [(tick.settings, tick.processed_ms) for tick in ticks]
         while True:
             try:
-                return self.ledger.apply(tick.settings, tick.processed_ms)
+                return self.ledger.apply(batch)
             except Exception:
                 if time.monotonic() > deadline:
                     raise

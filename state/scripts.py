@@ -83,6 +83,32 @@ class ScriptRunner:
             reply = self.client.evalsha(script.sha, len(keys), *keys, *call.args)
         return call.parse(reply)
 
+    def run_many(self, calls: Sequence[ScriptCall[T]]) -> list[T]:
+        """Run calls in one round trip (a non-transactional pipeline), in order.
+
+        Calls that met NOSCRIPT are run again after loading their script; the
+        others are not repeated.
+        """
+        replies: list[Any] = [None] * len(calls)
+        pending = list(range(len(calls)))
+        for attempt in range(2):
+            pipe = self.client.pipeline(transaction=False)
+            for i in pending:
+                call = calls[i]
+                pipe.evalsha(call.script.sha, len(call.keys), *call.keys, *call.args)
+            for i, reply in zip(pending, pipe.execute(raise_on_error=False), strict=True):
+                replies[i] = reply
+            missing = [i for i in pending if isinstance(replies[i], NoScriptError)]
+            if not missing or attempt:
+                break
+            for script in {calls[i].script.sha: calls[i].script for i in missing}.values():
+                self.client.script_load(script.source)
+            pending = missing
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return [call.parse(reply) for call, reply in zip(calls, replies, strict=True)]
+
 
 class AsyncScriptRunner:
     """Runs script calls on an asyncio client (the ingress)."""

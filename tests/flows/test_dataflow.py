@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import bytewax.operators as op
@@ -59,9 +59,13 @@ class MemoryLedger:
     def __init__(self) -> None:
         self.marks: dict[str, int] = {}
 
-    def apply(self, settings: SessionSettings, processed_ms: int) -> UsageAnswer:
-        self.marks[settings.session_id] = max(self.marks.get(settings.session_id, 0), processed_ms)
-        return UsageAnswer(self.marks[settings.session_id] / 1000, 300.0, False)
+    def apply(self, ticks: Sequence[tuple[SessionSettings, int]]) -> list[UsageAnswer]:
+        answers = []
+        for settings, processed_ms in ticks:
+            mark = max(self.marks.get(settings.session_id, 0), processed_ms)
+            self.marks[settings.session_id] = mark
+            answers.append(UsageAnswer(mark / 1000, 300.0, False))
+        return answers
 
 
 def _run(

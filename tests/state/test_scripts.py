@@ -60,3 +60,23 @@ async def test_replies_parse_with_decoded_responses_too(
 def test_text_and_fields_accept_bytes_and_str() -> None:
     assert text(b"ok") == text("ok") == "ok"
     assert fields([b"a", "1", "b", b"2"]) == {"a": "1", "b": "2"}
+
+
+def test_run_many_is_one_pipeline_that_reloads_only_what_was_missing(
+    run_sync: ScriptRunner, client: redis.Redis, state_cfg: Settings, user: str
+) -> None:
+    from state.usage import Usage
+
+    usage = Usage(state_cfg)
+    sessions = [f"s-{user}-{i}" for i in range(3)]
+    client.script_flush()
+    charges = run_sync.run_many(
+        [
+            usage.apply_usage(s, user, "free", 1000 * (i + 1), now=NOON)
+            for i, s in enumerate(sessions)
+        ]
+    )
+    assert [c.charged_ms for c in charges] == [1000, 2000, 3000]  # each ran exactly once
+    assert charges[-1].status.used_ms == 6000
+    again = run_sync.run_many([usage.apply_usage(sessions[0], user, "free", 1500, now=NOON)])
+    assert again[0].charged_ms == 500 and again[0].status.used_ms == 6500
