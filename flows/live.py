@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import bytewax.operators as op
-from bytewax.connectors.kafka import KafkaSource
 from bytewax.dataflow import Dataflow
 from bytewax.outputs import DynamicSink, StatelessSinkPartition
 from confluent_kafka import Producer
@@ -18,13 +17,15 @@ import settings
 from flows.dataflow import process_audio
 from flows.decode import decode_message
 from flows.finish import Routed
+from flows.kafka_input import AudioTopicSource
 from flows.segmenter import SegmenterConfig
 from flows.speech_steps import SpeechProviders
 from flows.usage_ledger import RedisUsageLedger
 
-# Small batches and short fetch waits: latency matters more than throughput here.
+# Short fetch waits: latency matters more than throughput here.
 CONSUMER_CONFIG = {"fetch.wait.max.ms": "10", "fetch.min.bytes": "1"}
-PRODUCER_CONFIG = {"linger.ms": "2", "enable.idempotence": "true", "compression.type": "lz4"}
+# No linger: each batch is flushed as soon as it is written anyway.
+PRODUCER_CONFIG = {"linger.ms": "0", "enable.idempotence": "true", "compression.type": "lz4"}
 
 
 class _ResultsPartition(StatelessSinkPartition[Routed]):
@@ -76,13 +77,7 @@ def build_live_flow() -> Dataflow:
     messages = op.input(
         "audio_in",
         flow,
-        KafkaSource(
-            [cfg.kafka_bootstrap],
-            [cfg.topic_audio],
-            add_config=CONSUMER_CONFIG,
-            batch_size=200,
-            raise_on_errors=False,
-        ),
+        AudioTopicSource(cfg.kafka_bootstrap, cfg.topic_audio, CONSUMER_CONFIG),
     )
     records = op.map("decode", messages, decode_message)
     events = process_audio(

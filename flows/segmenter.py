@@ -9,7 +9,7 @@ numbers (and so the same event ids), and the same usage high-water marks.
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -58,7 +58,8 @@ class SessionState:
     processed_bytes: int = 0
     segment: int = 0
     preroll: deque[bytes] = field(default_factory=deque)
-    utterance: bytearray = field(default_factory=bytearray)
+    utterance: list[bytes] = field(default_factory=list)  # 30 ms frames, shared with the VAD
+    utterance_bytes: int = 0
     utterance_start_bytes: int = 0
     partials_emitted: int = 0
     charged_ms: int = -1
@@ -112,8 +113,17 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         return datetime.fromtimestamp(deadline, UTC)
 
     def snapshot(self) -> SessionState:
-        """A deep copy: the live state keeps changing after this returns."""
-        return copy.deepcopy(self.state)
+        """A copy of the containers; the frames inside are immutable and shared, not copied."""
+        state = self.state
+        return dataclasses.replace(
+            state,
+            pending=dict(state.pending),
+            vad=dataclasses.replace(
+                state.vad, window=deque(state.vad.window), history=list(state.vad.history)
+            ),
+            preroll=deque(state.preroll),
+            utterance=list(state.utterance),
+        )
 
     # -- frames ----------------------------------------------------------------
 
@@ -147,18 +157,19 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         for decision in self.detector.feed(state.vad, pcm):
             state.processed_bytes += len(decision.frame)
             if decision.starts:
-                preroll = b"".join(state.preroll)
-                state.utterance = bytearray(preroll)
+                preroll_bytes = sum(len(f) for f in state.preroll)
+                state.utterance, state.utterance_bytes = list(state.preroll), preroll_bytes
                 state.utterance_start_bytes = state.processed_bytes - len(decision.frame)
-                state.utterance_start_bytes -= len(preroll)
+                state.utterance_start_bytes -= preroll_bytes
                 state.partials_emitted = 0
                 state.preroll.clear()
             if decision.in_speech:
-                state.utterance += decision.frame
+                state.utterance.append(decision.frame)
+                state.utterance_bytes += len(decision.frame)
                 if decision.ends:
                     silence = self.detector.silence_frames * FRAME_MS * BYTES_PER_MS
                     self._emit_final(out, trailing_silence_bytes=silence)
-                elif len(state.utterance) >= self.config.max_utterance_ms * BYTES_PER_MS:
+                elif state.utterance_bytes >= self.config.max_utterance_ms * BYTES_PER_MS:
                     self._emit_final(out, trailing_silence_bytes=0)
                     state.utterance_start_bytes = state.processed_bytes
                     self.detector.restart(state.vad)  # bounds the history a snapshot keeps
@@ -172,8 +183,8 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
     def _emit_final(self, out: list[SegmenterOutput], trailing_silence_bytes: int) -> None:
         state = self.state
         assert state.settings is not None
-        pcm = bytes(state.utterance)
-        state.utterance = bytearray()
+        pcm = b"".join(state.utterance)
+        state.utterance, state.utterance_bytes = [], 0
         speech_bytes = len(pcm) - trailing_silence_bytes
         if speech_bytes < self.config.min_utterance_ms * BYTES_PER_MS:
             return  # a cough or a click, not an utterance
@@ -198,11 +209,11 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         interval = self.config.partial_interval_ms * BYTES_PER_MS
         if not (self.config.partials and state.vad.in_speech and state.settings):
             return
-        due = len(state.utterance) // interval
+        due = state.utterance_bytes // interval
         if due <= state.partials_emitted:
             return
         # Exactly k intervals of audio, so a replay emits the same partial for the same k.
-        pcm = bytes(state.utterance[: due * interval])
+        pcm = b"".join(state.utterance)[: due * interval]
         start = state.utterance_start_bytes
         out.append(
             SpeechSegment(
@@ -253,7 +264,8 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         if state.vad.leftover:
             state.processed_bytes += len(state.vad.leftover)
             if state.vad.in_speech:
-                state.utterance += state.vad.leftover
+                state.utterance.append(state.vad.leftover)
+                state.utterance_bytes += len(state.vad.leftover)
             state.vad.leftover = b""
         if state.vad.in_speech and state.utterance:
             self._emit_final(out, trailing_silence_bytes=0)

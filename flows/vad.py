@@ -31,7 +31,9 @@ class VadState:
     window: deque[bool] = field(default_factory=deque)
     in_speech: bool = False
     trailing_silence: int = 0
-    history: bytearray = field(default_factory=bytearray)
+    # 30 ms frames since the last restart. The same bytes objects are also the
+    # utterance's frames (see the segmenter), so a snapshot pickles them once.
+    history: list[bytes] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,8 @@ class SpeechDetector:
     def restore(self, state: VadState) -> None:
         """Bring a fresh detector to where the snapshot's detector was."""
         self._vad = webrtcvad.Vad(self.aggressiveness)
-        for offset in range(0, len(state.history), FRAME_BYTES):
-            self._vad.is_speech(bytes(state.history[offset : offset + FRAME_BYTES]), SAMPLE_RATE)
+        for frame in state.history:
+            self._vad.is_speech(frame, SAMPLE_RATE)
 
     def feed(self, state: VadState, pcm: bytes) -> list[VadDecision]:
         """Classify the new audio frame by frame; leftovers wait for the next call."""
@@ -75,12 +77,10 @@ class SpeechDetector:
         for offset in range(0, usable, FRAME_BYTES):
             frame = data[offset : offset + FRAME_BYTES]
             voiced = self._vad.is_speech(frame, SAMPLE_RATE)
-            state.history += frame
+            state.history.append(frame)
             decision = self._decide(state, frame, voiced)
             decisions.append(decision)
-            long_quiet = not state.in_speech and len(state.history) >= (
-                self.restart_after_frames * FRAME_BYTES
-            )
+            long_quiet = not state.in_speech and len(state.history) >= self.restart_after_frames
             if decision.ends or long_quiet:
                 self.restart(state)
         return decisions
@@ -88,7 +88,7 @@ class SpeechDetector:
     def restart(self, state: VadState) -> None:
         """Forget the adaptation (and the history a restore would replay)."""
         self._vad = webrtcvad.Vad(self.aggressiveness)
-        state.history = bytearray()
+        state.history = []
 
     def _decide(self, state: VadState, frame: bytes, voiced: bool) -> VadDecision:
         if not state.in_speech:

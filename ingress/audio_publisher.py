@@ -22,11 +22,11 @@ from wire import audio
 
 log = logging.getLogger(__name__)
 
-# A few ms of linger batches a burst of frames without adding audible delay; the
+# A millisecond of linger batches a burst of frames without adding delay; the
 # buffer bound makes a stalled broker push back (BufferError) instead of growing.
 PRODUCER_CONFIG = {
     "enable.idempotence": "true",
-    "linger.ms": "5",
+    "linger.ms": "1",
     "queue.buffering.max.kbytes": "65536",
 }
 BUFFER_FULL_PAUSE_S = 0.005

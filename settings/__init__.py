@@ -131,7 +131,7 @@ class Settings:
         default_factory=lambda: _env("RECOVERY_DIR", str(ROOT / ".run" / "recovery"))
     )
     snapshot_interval_seconds: float = field(
-        default_factory=lambda: _env_float("SNAPSHOT_INTERVAL_SECONDS", 1.0)
+        default_factory=lambda: _env_float("SNAPSHOT_INTERVAL_SECONDS", 5.0)
     )
     backup_interval_seconds: float = field(
         default_factory=lambda: _env_float("BACKUP_INTERVAL_SECONDS", 0.0)
