@@ -31,7 +31,7 @@ def kafka_round_trip_ms(bootstrap: str, count: int = 500, interval_s: float = 0.
             "bootstrap.servers": bootstrap,
             "group.id": "bench-rtt",
             "enable.auto.commit": False,
-            "fetch.wait.max.ms": "10",
+            "fetch.wait.max.ms": "100",
             "fetch.min.bytes": "1",
         }
     )

@@ -22,8 +22,9 @@ from flows.segmenter import SegmenterConfig
 from flows.speech_steps import SpeechProviders
 from flows.usage_ledger import RedisUsageLedger
 
-# Short fetch waits: latency matters more than throughput here.
-CONSUMER_CONFIG = {"fetch.wait.max.ms": "10", "fetch.min.bytes": "1"}
+# The broker answers a fetch as soon as one byte is there (fetch.min.bytes), so a
+# long wait costs no latency, while a short one makes idle consumers poll the broker.
+CONSUMER_CONFIG = {"fetch.wait.max.ms": "100", "fetch.min.bytes": "1"}
 # No linger: each batch is flushed as soon as it is written anyway.
 PRODUCER_CONFIG = {"linger.ms": "0", "enable.idempotence": "true", "compression.type": "lz4"}
 

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 REPLAY_CONFIG = {
     "enable.auto.commit": "false",
     "auto.offset.reset": "earliest",
-    "fetch.wait.max.ms": "10",
+    "fetch.wait.max.ms": "100",
     "group.id": "livedub-ingress-replay",  # required by librdkafka; assign() joins no group
 }
 POLL_TIMEOUT_S = 0.1

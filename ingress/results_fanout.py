@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 CONSUMER_CONFIG = {
     "enable.auto.commit": "false",
-    "fetch.wait.max.ms": "10",
+    "fetch.wait.max.ms": "100",
     "fetch.min.bytes": "1",
 }
 POLL_TIMEOUT_S = 0.05
