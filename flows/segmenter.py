@@ -90,6 +90,7 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
             if isinstance(record, StartRecord):
                 state.settings = record.settings
                 out.append(RouteChange(record.settings))
+                self._continue_from(record.first_seq, out)
             elif isinstance(record, AudioFrame):
                 self._accept_frame(record, out)
             elif isinstance(record, EndRecord) and state.settings is not None:
@@ -146,11 +147,24 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         state.pending[frame.seq] = frame
         if len(state.pending) > self.config.max_gap_frames and state.next_seq not in state.pending:
             state.next_seq = min(state.pending)  # the gap will not fill: move on
+        self._drain_pending(out)
+
+    def _drain_pending(self, out: list[SegmenterOutput]) -> None:
+        state = self.state
         while state.next_seq in state.pending:
             ready = state.pending.pop(state.next_seq)
             state.next_seq += 1
             state.last_ingress_ms = max(state.last_ingress_ms, ready.ingress_ms)
             self._segment_audio(ready.pcm, out)
+
+    def _continue_from(self, first_seq: int, out: list[SegmenterOutput]) -> None:
+        """A (re)started stream continues at `first_seq`: stop waiting for what came before."""
+        state = self.state
+        if first_seq <= state.next_seq:
+            return
+        state.pending = {seq: f for seq, f in state.pending.items() if seq >= first_seq}
+        state.next_seq = first_seq
+        self._drain_pending(out)
 
     def _segment_audio(self, pcm: bytes, out: list[SegmenterOutput]) -> None:
         state = self.state

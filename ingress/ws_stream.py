@@ -70,6 +70,9 @@ log = logging.getLogger(__name__)
 stream_api = Blueprint("stream", __name__)
 
 INVALID_WINDOW_S = 10.0
+# More frames than any stream can publish between two state flushes (at 10 ms
+# frames, 100 s of audio): a reconnect's numbers never collide with a lost stream's.
+SEQ_RESUME_GAP = 10_000
 CLOSE_TIMEOUT_S = 2.0
 
 
@@ -221,10 +224,14 @@ class StreamConnection:
         sub.interrupted.add_done_callback(self._on_interrupted)
 
         previous = await rt.run(rt.routes.register(sid, sub.reply_partition, sub.start_offset))
+        if previous.partition is not None:
+            # A stream before this one may have published numbers past the recorded
+            # last_seq (an ingress that died between flushes): start a fresh block.
+            self.next_seq += SEQ_RESUME_GAP
         settings = dataclasses.replace(
             hello.session.settings, tier=identity.tier, reply_partition=sub.reply_partition
         )
-        await rt.publisher.publish(StartRecord(settings))
+        await rt.publisher.publish(StartRecord(settings, first_seq=self.next_seq))
         self._say("connected")
         self._sender = self._start(self._send_results())
         self._tasks.append(self._start(self._receive()))

@@ -61,9 +61,15 @@ class SessionSettings:
 
 @dataclass(frozen=True)
 class StartRecord:
-    """Opens (or re-opens, after a reconnect) a session's stream; idempotent in the flow."""
+    """Opens (or re-opens, after a reconnect) a session's stream; idempotent in the flow.
+
+    `first_seq` is the sequence number the stream continues from: the flow stops
+    waiting for anything before it (a reconnect starts a fresh block of numbers,
+    so numbers a crashed ingress used but never recorded are never reused).
+    """
 
     settings: SessionSettings
+    first_seq: int = 0
 
     @property
     def session_id(self) -> str:
@@ -116,7 +122,8 @@ def encode(record: AudioRecord) -> bytes:
             + record.pcm
         )
     if isinstance(record, StartRecord):
-        body = json.dumps(asdict(record.settings), separators=(",", ":")).encode()
+        fields = {**asdict(record.settings), "first_seq": record.first_seq}
+        body = json.dumps(fields, separators=(",", ":")).encode()
         return _HEADER.pack(MAGIC, VERSION, KIND_START) + _session_bytes(record.session_id) + body
     return (
         _HEADER.pack(MAGIC, VERSION, KIND_END)
@@ -168,12 +175,15 @@ def _decode_frame(session_id: str, body: bytes) -> AudioFrame:
 def _decode_start(session_id: str, body: bytes) -> StartRecord:
     try:
         fields = json.loads(body)
+        first_seq = int(fields.pop("first_seq", 0))
         settings = SessionSettings(**fields)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, AttributeError) as exc:
         raise RecordError(f"bad start record settings: {exc}") from exc
     if settings.session_id != session_id:
         raise RecordError("start record session id does not match its header")
-    return StartRecord(settings)
+    if first_seq < 0:
+        raise RecordError("start record first_seq must not be negative")
+    return StartRecord(settings, first_seq)
 
 
 def session_key(record: AudioRecord) -> bytes:

@@ -119,3 +119,18 @@ def test_frames_before_start_are_reported_once() -> None:
     out = _run(seg, _records(utterances(SENTENCES[0]))[:10])
     errors = [o for o in out if isinstance(o, ResultEvent)]
     assert len(errors) == 1 and errors[0].code == "record_invalid"
+
+
+def test_a_restart_continues_at_first_seq_without_waiting_for_the_gap() -> None:
+    pcm = utterances(*SENTENCES)
+    head, tail = _records(pcm)[:40], _records(pcm)[40:]
+    moved = [AudioFrame("s1", f.seq + 10_000, f.capture_ms, 0, f.pcm) for f in tail]
+    seg = SessionSegmenter(SegmenterConfig())
+    out = _run(seg, [StartRecord(SETTINGS), *head])
+    out += _run(seg, [StartRecord(SETTINGS, first_seq=10_040), *moved, EndRecord("s1", 0, 0)])
+    whole = _run(SessionSegmenter(SegmenterConfig()), [StartRecord(SETTINGS), *_records(pcm)])
+    assert [(s.segment, s.pcm) for s in _finals(out)] == [
+        (s.segment, s.pcm) for s in _finals(whole)
+    ]
+    # Frames of the earlier stream that arrive late are older than first_seq: repeats.
+    assert seg.state.next_seq == 10_000 + len(_records(pcm))

@@ -11,6 +11,7 @@ import pytest
 
 import settings
 from ingress.dev_token import mint_dev_token
+from ingress.ws_stream import SEQ_RESUME_GAP
 from tests.ingress.conftest import StartApp
 from tests.ingress.support import (
     Caller,
@@ -73,7 +74,10 @@ async def test_frames_follow_the_start_record_and_reconnects_continue_the_sequen
         assert (settings_.audio_dubbing, settings_.live_subtitles) == (False, True)
         assert settings_.reply_partition in range(caller.cfg.topic_partitions)
     sent = [r for r in records if isinstance(r, AudioFrame)]
-    assert [f.seq for f in sent] == [0, 1, 2, 3]
+    # The reconnect starts a fresh block: numbers never collide with a lost stream's.
+    assert isinstance(first, StartRecord) and isinstance(second, StartRecord)
+    assert (first.first_seq, second.first_seq) == (0, 3 + SEQ_RESUME_GAP)
+    assert [f.seq for f in sent] == [0, 1, 2, 3 + SEQ_RESUME_GAP]
     assert [f.pcm for f in sent] == [*frames, pcm(100)]
     assert all(f.capture_ms > 0 and f.ingress_ms >= f.capture_ms for f in sent)
     read = (await caller.call("GET", f"/api/v1/dubbing/sessions/{sid}"))[1]
@@ -288,7 +292,7 @@ async def test_a_newer_socket_for_the_session_replaces_the_older(caller: Caller)
             await new.send(pcm(100))
             await receive_json(new)
     frames = [r for r in await audio_records(caller.cfg, sid, 4) if isinstance(r, AudioFrame)]
-    assert [f.seq for f in frames] == [0, 1]
+    assert [f.seq for f in frames] == [0, 1 + SEQ_RESUME_GAP]  # the newer socket: a fresh block
 
 
 @pytest.mark.parametrize("tier", ["free", "premium"])
