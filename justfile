@@ -72,3 +72,7 @@ replay +files: setup
 # benchmark the whole stack against same-run baselines; JSON and PNG into bench-results/
 bench *args: setup
     {{py}} -m bench "$@"
+
+# fault drills (kill the flow, restart Kafka and Redis, kill an ingress): lost/duplicated/charged
+drill *args: setup
+    {{py}} -m drills "$@"

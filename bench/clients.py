@@ -6,8 +6,10 @@ Each records every event it receives with the time it arrived.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,9 +39,13 @@ class StreamResult:
     session_id: str = ""
     started_ms: float = 0.0
     frames_sent: int = 0
+    bytes_sent: int = 0
     events: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     closed_code: int | None = None
     error: str | None = None
+    reconnects: int = 0
+    last_event_id: str | None = None
+    ended: bool = False
 
     def utterance_end_ms(self, position_ms: int) -> float:
         """Wall time at which the frame holding audio position `position_ms` was sent."""
@@ -73,51 +79,103 @@ async def create_session(http: httpx.AsyncClient, token: str, plan: StreamPlan) 
 
 
 async def stream(
-    base_url: str,
+    base_url: str | Sequence[str],
     token: str,
     plan: StreamPlan,
     start_delay_s: float = 0.0,
     end_timeout_s: float = 60.0,
+    reconnects: int = 0,
 ) -> StreamResult:
-    """Create a session, stream the plan's audio at real time, end it, collect its events."""
+    """Create a session, stream the plan's audio at real time, end it, collect its events.
+
+    With `reconnects`, a dropped socket is opened again (on the next ingress of
+    `base_url` when several are given) with the last event id seen, and the
+    audio carries on from the first frame not yet sent.
+    """
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
     result = StreamResult()
     await asyncio.sleep(start_delay_s)
     try:
-        async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=urls[0], timeout=30) as http:
             result.session_id = await create_session(http, token, plan)
-        ws_url = base_url.replace("http", "ws", 1) + f"/api/v1/dubbing/ws/{result.session_id}"
-        async with websockets.connect(ws_url, max_size=2**22, ping_interval=None) as socket:
-            await socket.send(json.dumps({"type": "auth", "token": token}))
-            receiver = asyncio.create_task(_receive(socket, result))
-            await _send_frames(socket, plan, result)
-            await socket.send(json.dumps({"type": "end"}))
-            try:
-                await asyncio.wait_for(receiver, end_timeout_s)
-            except TimeoutError:
-                result.error = "no `ended` before the timeout"
-            result.closed_code = socket.close_code
-    except (OSError, httpx.HTTPError, websockets.WebSocketException) as exc:
+    except (OSError, httpx.HTTPError) as exc:
         result.error = f"{type(exc).__name__}: {exc}"
+        return result
+    attempt, ended = 0, False
+    while not ended:
+        url = urls[attempt % len(urls)]
+        try:
+            ended = await _connection(url, token, plan, result, end_timeout_s)
+        except (OSError, websockets.WebSocketException) as exc:
+            if attempt >= reconnects:
+                result.error = f"{type(exc).__name__}: {exc}"
+                return result
+            attempt += 1
+            result.reconnects += 1
+            await asyncio.sleep(min(0.25 * attempt, 2.0))
     return result
 
 
+async def _connection(
+    url: str, token: str, plan: StreamPlan, result: StreamResult, end_timeout_s: float
+) -> bool:
+    """One socket's life: auth, the rest of the audio, `end`, until `ended` (True)."""
+    ws_url = url.replace("http", "ws", 1) + f"/api/v1/dubbing/ws/{result.session_id}"
+    async with websockets.connect(ws_url, max_size=2**22, ping_interval=None) as socket:
+        hello: dict[str, Any] = {"type": "auth", "token": token}
+        if result.last_event_id:
+            hello["last_event_id"] = result.last_event_id
+        await socket.send(json.dumps(hello))
+        receiver = asyncio.create_task(_receive(socket, result))
+        sender = asyncio.create_task(_send_frames(socket, plan, result))
+        done, _ = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
+        if receiver in done:  # closed (or ended) while audio was still going out
+            sender.cancel()
+            receiver.result()
+            result.closed_code = socket.close_code
+            if not result.ended:
+                raise websockets.ConnectionClosedError(None, None)
+            return True
+        sender.result()
+        await socket.send(json.dumps({"type": "end"}))
+        try:
+            await asyncio.wait_for(receiver, end_timeout_s)
+        except TimeoutError:
+            result.error = "no `ended` before the timeout"
+            return True
+        result.closed_code = socket.close_code
+        if not result.ended:
+            raise websockets.ConnectionClosedError(None, None)  # dropped before `ended`
+        return True
+
+
 async def _send_frames(socket: Any, plan: StreamPlan, result: StreamResult) -> None:
-    # Absolute schedule: frame i leaves at start + i * 100 ms, so pacing never drifts.
-    result.started_ms = now_ms()
-    start = time.monotonic()
-    for i in range(0, len(plan.pcm), FRAME_BYTES):
-        due = start + (i // FRAME_BYTES) * FRAME_MS / 1000.0
+    # Absolute schedule from the first frame this socket sends: frame i leaves at
+    # anchor + i * 100 ms, so pacing never drifts (and resumes in real time after a reconnect).
+    first = result.frames_sent
+    if first == 0:
+        result.started_ms = now_ms()
+    anchor = time.monotonic() - first * FRAME_MS / 1000.0
+    for i in range(first * FRAME_BYTES, len(plan.pcm), FRAME_BYTES):
+        due = anchor + (i // FRAME_BYTES) * FRAME_MS / 1000.0
         delay = due - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        await socket.send(plan.pcm[i : i + FRAME_BYTES])
+        frame = plan.pcm[i : i + FRAME_BYTES]
+        await socket.send(frame)
         result.frames_sent += 1
+        result.bytes_sent += len(frame)
 
 
 async def _receive(socket: Any, result: StreamResult) -> None:
-    async for message in socket:
-        if isinstance(message, str):
-            event = json.loads(message)
-            result.events.append((now_ms(), event))
-            if event.get("type") == "status" and event.get("status") == "ended":
-                return
+    """Record events until `ended`; a close without it returns quietly (the caller decides)."""
+    with contextlib.suppress(websockets.ConnectionClosed):
+        async for message in socket:
+            if isinstance(message, str):
+                event = json.loads(message)
+                result.events.append((now_ms(), event))
+                if event.get("id"):
+                    result.last_event_id = event["id"]
+                if event.get("type") == "status" and event.get("status") == "ended":
+                    result.ended = True
+                    return

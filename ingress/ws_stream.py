@@ -446,8 +446,18 @@ class StreamConnection:
             )
         except StateError as exc:
             return exc
+        except RedisError:
+            if force:
+                raise
+            # Audio does not need Redis: keep streaming, keep the counts for the next try.
+            log.warning("stream %s: state not saved (Redis unreachable); retrying", sid)
+            self._frames_unflushed += frames
+            self._subtitles_unflushed += subtitles
+            self._cursor = self._cursor or cursor
+            return None
         if cursor is not None:
-            await rt.run(rt.routes.acknowledge(sid, cursor))
+            with contextlib.suppress(RedisError):  # a later ack moves the cursor further anyway
+                await rt.run(rt.routes.acknowledge(sid, cursor))
         return None
 
     async def _replay(self, previous: ResultRoute, last_event_id: str) -> None:

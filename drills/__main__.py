@@ -1,0 +1,253 @@
+"""`just drill`: fault drills against a running stack, each reporting what a viewer would notice.
+
+A stack of local processes (Kafka, Redis, the flow, two ingresses; no-op
+providers, so that the drills test delivery and accounting, not speech) serves
+simulated viewers that reconnect when their socket drops. A control session
+first streams the same audio undisturbed: its events are what every session
+must receive. Then, each while viewers stream:
+
+- flow-kill: SIGKILL the flow three times, restarting it each time;
+- kafka-restart: stop the broker and start it again;
+- redis-restart: stop Redis and start it again;
+- ingress-kill: SIGKILL one of the two ingresses (its viewers reconnect to the other).
+
+Per drill: events lost (expected, never received), events duplicated at the
+client (received twice), usage charged against audio streamed, per session.
+Target: 0, 0, equal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import json
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import redis
+
+import settings
+from bench.clients import StreamPlan, StreamResult, stream
+from bench.speech_plan import looped_plan, speech_block
+from devstack.full_stack import FullStack
+from ingress.dev_token import mint_dev_token
+from state.scripts import ScriptRunner
+from state.usage import Usage
+
+ENV = {
+    "STT_PROVIDER": "noop",
+    "TRANSLATION_PROVIDER": "noop",
+    "TTS_PROVIDER": "noop",
+    "SOURCE_LANGUAGES": "he,en",
+    "RATE_LIMIT_PER_MINUTE": "100000",
+    "MAX_SESSIONS_PER_USER": "100000",
+    "SNAPSHOT_INTERVAL_SECONDS": "1",
+}
+COUNTED = ("transcript", "subtitle", "audio", "status")
+
+
+def log(message: str) -> None:
+    """Progress on stderr."""
+    print(f"[drill {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def suffix(event_id: str, session_id: str) -> str:
+    """An event id without its session: comparable across sessions streaming the same audio."""
+    return event_id.removeprefix(session_id + ":")
+
+
+def received_ids(result: StreamResult) -> list[str]:
+    """Ids of the result events (final ones, and `ended`) the viewer received, repeats kept."""
+    ids = []
+    for _, event in result.events:
+        kind, event_id = event.get("type"), event.get("id")
+        if not event_id or kind not in COUNTED:
+            continue
+        if kind == "status" and event.get("status") != "ended":
+            continue
+        if event.get("final", True):
+            ids.append(suffix(event_id, result.session_id))
+    return ids
+
+
+def run_viewers(stack: FullStack, plan: StreamPlan, count: int, tag: str) -> list[StreamResult]:
+    """`count` viewers, spread over both ingresses, each reconnecting on a dropped socket."""
+    urls = [stack.ingress_url(i) for i in range(len(stack.ingress_ports))]
+
+    async def viewers() -> list[StreamResult]:
+        return list(
+            await asyncio.gather(
+                *[
+                    stream(
+                        urls[i % len(urls) :] + urls[: i % len(urls)],
+                        mint_dev_token(stack.cfg, f"drill-{tag}-{i}", "premium"),
+                        plan,
+                        start_delay_s=0.2 * i,
+                        end_timeout_s=90,
+                        reconnects=20,
+                    )
+                    for i in range(count)
+                ]
+            )
+        )
+
+    return asyncio.run(viewers())
+
+
+def charged_ms(stack: FullStack, session_id: str) -> int:
+    """What the usage ledger charged for the session."""
+    client = redis.Redis.from_url(stack.cfg.redis_url)
+    try:
+        entry = ScriptRunner(client)(Usage(stack.cfg).ledger(session_id))
+    finally:
+        client.close()
+    return entry.processed_ms if entry else 0
+
+
+def score(stack: FullStack, expected: set[str], results: list[StreamResult]) -> dict[str, Any]:
+    """Lost, duplicated and unexpected events; usage against audio streamed."""
+    sessions: list[dict[str, Any]] = []
+    for r in results:
+        ids = received_ids(r)
+        counts = Counter(ids)
+        streamed = r.bytes_sent // 32  # PCM s16le 16 kHz: 32 bytes a millisecond
+        sessions.append(
+            {
+                "session": r.session_id,
+                "lost": sorted(expected - set(ids)),
+                "duplicated": sorted(i for i, n in counts.items() if n > 1),
+                "unexpected": sorted(set(ids) - expected),
+                "streamed_ms": streamed,
+                "charged_ms": charged_ms(stack, r.session_id),
+                "reconnects": r.reconnects,
+                "error": r.error,
+            }
+        )
+    return {
+        "events_lost": sum(len(s["lost"]) for s in sessions),
+        "events_duplicated": sum(len(s["duplicated"]) for s in sessions),
+        "events_unexpected": sum(len(s["unexpected"]) for s in sessions),
+        "seconds_streamed": sum(s["streamed_ms"] for s in sessions) / 1000,
+        "seconds_charged": sum(s["charged_ms"] for s in sessions) / 1000,
+        "usage_equal": all(s["streamed_ms"] == s["charged_ms"] for s in sessions),
+        "sessions": sessions,
+    }
+
+
+def during(delay_s: float, fault: Callable[[], None]) -> threading.Thread:
+    """Run the fault in the background after `delay_s` (viewers stream meanwhile)."""
+
+    def act() -> None:
+        time.sleep(delay_s)
+        fault()
+
+    thread = threading.Thread(target=act, daemon=True)
+    thread.start()
+    return thread
+
+
+def kill_flow_three_times(stack: FullStack) -> None:
+    """SIGKILL the flow, restart it, three times, a few seconds apart."""
+    for _ in range(3):
+        stack.flow.kill()
+        time.sleep(1.0)
+        stack.flow.start()
+        time.sleep(4.0)
+
+
+def restart_kafka(stack: FullStack) -> None:
+    """Stop the broker (SIGTERM, as an operator would) and start it again."""
+    stack.kafka_proc.stop()
+    time.sleep(2.0)
+    stack.start_kafka()
+
+
+def restart_redis(stack: FullStack) -> None:
+    """Stop Redis and start it again (its append-only file keeps the data)."""
+    stack.redis_proc.stop()
+    time.sleep(2.0)
+    stack.start_redis()
+
+
+def kill_ingress(stack: FullStack) -> None:
+    """SIGKILL ingress 0; its viewers reconnect to ingress 1. Start it again later."""
+    pid = stack.ingress_procs[0].pid()
+    if pid:
+        os.kill(pid, signal.SIGKILL)
+
+
+DRILLS: dict[str, Callable[[FullStack], None]] = {
+    "flow-kill": kill_flow_three_times,
+    "kafka-restart": restart_kafka,
+    "redis-restart": restart_redis,
+    "ingress-kill": kill_ingress,
+}
+
+
+def main() -> int:
+    """Run the drills chosen; print a table and write drill-results/drills.json."""
+    parser = argparse.ArgumentParser(prog="just drill", description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=sorted(DRILLS), action="append")
+    parser.add_argument("--viewers", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=24.0, help="audio each viewer streams")
+    parser.add_argument("--out", type=Path, default=Path("drill-results"))
+    args = parser.parse_args()
+    chosen = args.only or list(DRILLS)
+    report: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="livedub-drill-") as tmp:
+        stack = FullStack(Path(tmp), ingresses=2, env=ENV)
+        log("starting Kafka, Redis, the flow and two ingresses")
+        stack.start()
+        try:
+            plan = looped_plan(speech_block(settings.load()), args.seconds, target_language="en")
+            log("control: one viewer, no fault")
+            control = run_viewers(stack, plan, 1, "control")[0]
+            expected = set(received_ids(control))
+            log(f"control received {len(expected)} events")
+            for name in chosen:
+                log(f"{name}: {args.viewers} viewers for {args.seconds:.0f}s")
+                fault = during(args.seconds / 3, functools.partial(DRILLS[name], stack))
+                results = run_viewers(stack, plan, args.viewers, name)
+                fault.join()
+                if name == "ingress-kill":
+                    stack.ingress_procs[0].stop()
+                    stack.start_ingress(0)
+                report[name] = score(stack, expected, results)
+                r = report[name]
+                log(
+                    f"  lost {r['events_lost']}, duplicated {r['events_duplicated']}, "
+                    f"charged {r['seconds_charged']:.1f}s of {r['seconds_streamed']:.1f}s streamed"
+                )
+        finally:
+            stack.stop()
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "drills.json").write_text(json.dumps(report, indent=2))
+    print(f"\n{'drill':15} {'lost':>5} {'dup':>5} {'streamed s':>11} {'charged s':>10}")
+    for name, r in report.items():
+        print(
+            f"{name:15} {r['events_lost']:5} {r['events_duplicated']:5} "
+            f"{r['seconds_streamed']:11.1f} {r['seconds_charged']:10.1f}"
+        )
+    ok = all(
+        r["events_lost"] == 0 and r["events_duplicated"] == 0 and r["usage_equal"]
+        for r in report.values()
+    )
+    print(
+        "\nall drills met the target (0 lost, 0 duplicated, usage equal)"
+        if ok
+        else "\nsome drills missed the target: see drill-results/drills.json"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
