@@ -15,6 +15,7 @@ from hypercorn.config import Config
 
 import settings
 from ingress.app import create_app
+from ingress.ws_compression import decline_compression
 
 # No request headers and no query string: tokens never reach the access log.
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
@@ -43,6 +44,7 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=cfg.ingress_instances)
     args = parser.parse_args()
     cfg = dataclasses.replace(cfg, ingress_instance=args.instance, ingress_instances=args.instances)
+    decline_compression()
     asyncio.run(serve(create_app(cfg), hypercorn_config(cfg, args.bind)))
 
 
