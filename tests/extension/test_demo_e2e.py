@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 import soundfile
 
-import settings
 from devstack.full_stack import FullStack
 from tests.extension.vitest_run import EXTENSION, require_built_extension, run_vitest
 from tests.support.speech import RATE, silence, utterances
@@ -52,10 +51,18 @@ def write_speech(path: Path) -> Path:
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[FullStack]:
-    if not (Path(settings.load().demo_dir) / "index.html").is_file():
-        pytest.fail("the demo page is not built: run `just ext-build` (just setup does it)")
+def npx() -> str:
+    """npx with the extension built, and Chromium: checked before any server starts."""
+    npx = require_built_extension()
+    require_chromium()
+    return npx
+
+
+@pytest.fixture
+def stack(npx: str, tmp_path: Path) -> Iterator[FullStack]:
     stack = FullStack(tmp_path / "stack", env=STACK_ENV)
+    if not (Path(stack.cfg.demo_dir) / "index.html").is_file():
+        pytest.fail("the demo page is not built: run `just ext-build` (just setup does it)")
     try:
         stack.start()
         yield stack
@@ -64,10 +71,8 @@ def stack(tmp_path: Path) -> Iterator[FullStack]:
 
 
 def test_the_demo_page_streams_microphone_speech_to_subtitles_and_dub(
-    stack: FullStack, tmp_path: Path
+    npx: str, stack: FullStack, tmp_path: Path
 ) -> None:
-    npx = require_built_extension()
-    require_chromium()
     SCREENSHOT.unlink(missing_ok=True)
     run = run_vitest(
         npx,
