@@ -15,7 +15,8 @@ from settings import ROOT
 CACHE_DIR = ROOT / ".cache"
 
 
-def _tail(path: Path, lines: int = 30) -> str:
+def log_tail(path: Path, lines: int = 30) -> str:
+    """The last lines of a log, for failure messages."""
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except FileNotFoundError:
@@ -32,7 +33,7 @@ def kafka_broker(home: Path) -> Iterator[str]:
     broker.start(proc)
     try:
         if not broker.wait_ready(90):
-            raise RuntimeError("Kafka broker did not start:\n" + _tail(proc.log_file))
+            raise RuntimeError("Kafka broker did not start:\n" + log_tail(proc.log_file))
         yield broker.bootstrap
     finally:
         proc.stop()
@@ -46,7 +47,7 @@ def redis_server(home: Path) -> Iterator[str]:
     server.start(proc)
     try:
         if not server.wait_ready():
-            raise RuntimeError("redis-server did not start:\n" + _tail(proc.log_file))
+            raise RuntimeError("redis-server did not start:\n" + log_tail(proc.log_file))
         yield server.url
     finally:
         proc.stop()

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import settings
-from devstack.ephemeral import CACHE_DIR
+from devstack.ephemeral import CACHE_DIR, log_tail
 from devstack.flow_process import FlowProcess
 from devstack.kafka import KafkaBroker, create_topics, fetch_jars
 from devstack.prereqs import free_port
@@ -122,6 +122,11 @@ class FullStack:
         for i, proc in enumerate(self.ingress_procs):
             named[f"ingress-{i}"] = proc.pid()
         return {name: pid for name, pid in named.items() if pid}
+
+    def log_tails(self, lines: int = 30) -> str:
+        """The end of the ingresses' and the flow's logs, for failure messages."""
+        logs = [proc.log_file for proc in self.ingress_procs] + [self.flow.log]
+        return "\n".join(f"==> {path.name} <==\n{log_tail(path, lines)}" for path in logs)
 
     def stop(self) -> None:
         """Stop everything that runs, the front first."""

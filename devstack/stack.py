@@ -13,6 +13,7 @@ import sys
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 import settings
@@ -25,6 +26,7 @@ ROOT = settings.ROOT
 RUN_DIR = ROOT / ".run"
 CACHE_DIR = ROOT / ".cache"
 COMPOSE_FILE = ROOT / "docker" / "compose.yaml"
+COMPOSE_INGRESS = "http://127.0.0.1:8080"  # the port compose.yaml publishes
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ def services(cfg: settings.Settings) -> list[Service]:
     )
     redis = RedisServer(home=RUN_DIR / "redis", port=redis_port)
     child_env = {**os.environ, "KAFKA_BOOTSTRAP": broker.bootstrap, "REDIS_URL": redis.url}
+    # The demo page's "Get a development token" needs the dev endpoint; DEV_TOKENS=0 keeps it off.
+    ingress_env = {**child_env, "DEV_TOKENS": os.environ.get("DEV_TOKENS") or "1"}
     health = f"http://{cfg.ingress_host}:{cfg.ingress_port}/healthz"
 
     def start_kafka(proc: ManagedProcess) -> None:
@@ -66,7 +70,7 @@ def services(cfg: settings.Settings) -> list[Service]:
     def start_ingress(proc: ManagedProcess) -> None:
         proc.start(
             [sys.executable, "-m", "ingress", "--bind", f"{cfg.ingress_host}:{cfg.ingress_port}"],
-            env=child_env,
+            env=ingress_env,
             cwd=ROOT,
         )
 
@@ -102,9 +106,12 @@ def up() -> int:
     """Start whatever is not running yet; print URLs and log paths."""
     if docker_engine_answers():
         print(f"Docker engine found: docker compose -f {COMPOSE_FILE} up -d --build")
-        return subprocess.call(
+        code = subprocess.call(
             ["docker", "compose", "-f", str(COMPOSE_FILE), "up", "-d", "--build"]
         )
+        if code == 0:
+            print(demo_line(settings.load(), COMPOSE_INGRESS))
+        return code
     cfg = settings.load()
     require_command("java")
     require_command("redis-server")
@@ -157,7 +164,18 @@ def status() -> int:
     if ManagedProcess("ingress", RUN_DIR).pid():
         base = f"http://{cfg.ingress_host}:{cfg.ingress_port}"
         print(f"\nhealth: {base}/healthz   ready: {base}/readyz")
+        print(demo_line(cfg, base))
     return 0
+
+
+def demo_line(cfg: settings.Settings, base: str) -> str:
+    """Where a newcomer starts: the demo page, or how to build it."""
+    if not (Path(cfg.demo_dir) / "index.html").is_file():
+        return f"demo:   not built ({cfg.demo_dir}): run `just ext-build` (Node.js 20+)"
+    return (
+        f"demo:   {base}/demo/   <- start here: get a development token, "
+        "then stream a file or the microphone"
+    )
 
 
 def logs(name: str | None, lines: int) -> int:

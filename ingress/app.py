@@ -11,6 +11,8 @@ from ingress.auth import JwtAuth
 from ingress.auth_api import auth_api
 from ingress.config_api import config_api
 from ingress.cors import install_cors
+from ingress.demo_page import demo_page
+from ingress.dev_token_api import install_dev_tokens
 from ingress.errors import register_error_handlers
 from ingress.health import health
 from ingress.metrics import install_metrics
@@ -51,8 +53,10 @@ def create_app(
         quota_api,
         voices_api,
         stream_api,
+        demo_page,
     ):
         app.register_blueprint(blueprint)
+    install_dev_tokens(app, cfg)
 
     @app.while_serving
     async def connect_clients() -> AsyncGenerator[None, None]:

@@ -29,13 +29,12 @@ from quart_auth import Action, AuthUser, QuartAuth, current_user
 
 import settings
 from ingress.errors import ApiError
-from ingress.models import Tier
+from ingress.models import MAX_USER_ID, Tier
 from wire.errors import ErrorCode
 
 HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
 RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 EC_ALGORITHMS = frozenset({"ES256", "ES384", "ES512"})
-MAX_USER_ID = 128
 _OUTCOME = "livedub_auth_outcome"
 
 PublicKey = RSAPublicKey | EllipticCurvePublicKey

@@ -12,6 +12,8 @@ import jwt
 
 import settings
 
+DEV_ALGORITHM = "HS256"
+
 
 def mint_dev_token(
     cfg: settings.Settings, user: str, tier: str = "free", ttl_seconds: int = 24 * 3600
@@ -27,7 +29,7 @@ def mint_dev_token(
         "nbf": now,
         "exp": now + ttl_seconds,
     }
-    return jwt.encode(claims, cfg.jwt_dev_secret, algorithm="HS256")
+    return jwt.encode(claims, cfg.jwt_dev_secret, algorithm=DEV_ALGORITHM)
 
 
 def main() -> None:

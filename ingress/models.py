@@ -12,6 +12,7 @@ from state.quotas import QuotaStatus, UsageSync
 from state.sessions import Session
 
 Tier = Literal["free", "premium"]
+MAX_USER_ID = 128
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=16)]
 
 
@@ -203,6 +204,19 @@ class CsrfTokenResponse(BaseModel):
 
     csrf_token: str
     expires_at: datetime
+
+
+class DevTokenQuery(RequestModel):
+    """GET /api/v1/dev/token query string: whom the token is for."""
+
+    user: Annotated[str, Field(min_length=1, max_length=MAX_USER_ID)]
+    tier: Tier = "free"
+
+
+class DevTokenResponse(BaseModel):
+    """A development JWT, signed with the local secret."""
+
+    token: str
 
 
 class ErrorDetail(BaseModel):

@@ -25,6 +25,11 @@ def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, str(default)))
 
 
+def _env_flag(name: str) -> bool:
+    """On for 1, true, yes or on (any case); off when unset or anything else."""
+    return _env(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def _env_list(name: str, default: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in _env(name, default).split(",") if item.strip())
 
@@ -77,6 +82,12 @@ class Settings:
     )
     csrf_ttl_seconds: int = field(default_factory=lambda: _env_int("CSRF_TTL_SECONDS", 3600))
     cors_origins: tuple[str, ...] = field(default_factory=lambda: _env_list("CORS_ORIGINS", ""))
+    # GET /api/v1/dev/token mints tokens for anyone who asks: development stacks only.
+    dev_tokens: bool = field(default_factory=lambda: _env_flag("DEV_TOKENS"))
+    # The built demo page the ingress serves at /demo/ (`just ext-build` writes it).
+    demo_dir: str = field(
+        default_factory=lambda: _env("DEMO_DIR", "") or str(ROOT / "extension" / "dist" / "demo")
+    )
 
     free_minutes_per_day: float = field(
         default_factory=lambda: _env_float("FREE_MINUTES_PER_DAY", 5.0)

@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     PROVIDER_RATE_LIMITED = "provider_rate_limited"
     PROVIDER_TIMEOUT = "provider_timeout"
     NOT_FOUND = "not_found"
+    DEMO_NOT_BUILT = "demo_not_built"
     INTERNAL = "internal"
 
 

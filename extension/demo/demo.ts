@@ -4,17 +4,19 @@ import { ApiClient } from "../lib/api-client";
 import { byId, element, statusLine } from "../lib/dom";
 import { webStore } from "../lib/kv-store";
 import { LiveSession } from "../lib/live-session";
-import { renderSettingsForm } from "../lib/settings-form";
-import { sourceLanguageOf, streamPlan } from "../lib/stream-plan";
+import { fillLanguageOptions, renderSettingsForm } from "../lib/settings-form";
+import { streamPlan } from "../lib/stream-plan";
 import { SubtitleOverlay } from "../lib/subtitle-overlay";
 import { TokenVault } from "../lib/token-vault";
 import { describeUsage, usageFrom } from "../lib/usage-snapshot";
 import { loadSettings, saveSettings, sessionRequest, type UserSettings } from "../lib/user-settings";
-import type { ExtensionConfig, ServerEvent } from "../types/api";
+import type { AudioEvent, ExtensionConfig, ServerEvent } from "../types/api";
 import { type DemoSource, fileSource, microphoneSource } from "./audio-source";
+import { DubTally } from "./dub-tally";
 import { demoEndpoints, fetchDevToken } from "./demo-endpoints";
 
 const DEV_TOKEN_USER = "demo";
+const SOURCE_LANGUAGE_KEY = "sourceLanguage";
 /** Events kept in the on-page log. */
 const LOG_LIMIT = 200;
 
@@ -28,9 +30,11 @@ const api = new ApiClient({
 });
 
 const fileInput = byId("file", HTMLInputElement);
+const sourceLanguage = byId("source-language", HTMLSelectElement);
 const toggle = byId("toggle", HTMLButtonElement);
 const say = statusLine(byId("message", HTMLParagraphElement));
 const usageText = byId("usage-text", HTMLParagraphElement);
+const dubStatus = byId("dub-status", HTMLParagraphElement);
 const stage = byId("stage", HTMLElement);
 const stageHint = byId("stage-hint", HTMLParagraphElement);
 const log = byId("log", HTMLOListElement);
@@ -45,6 +49,7 @@ interface Run {
 let config: ExtensionConfig | null = null;
 let settings: UserSettings | null = null;
 let run: Run | null = null;
+let dubTally = new DubTally();
 const overlay = new SubtitleOverlay(stage, { bilingual: false, placement: "container" });
 
 function logLine(text: string): void {
@@ -75,6 +80,12 @@ function onEvent(event: ServerEvent): void {
   }
 }
 
+function onDubChunk(event: AudioEvent): void {
+  const finished = dubTally.add(event);
+  dubStatus.textContent = dubTally.describe();
+  if (finished) logLine(`dub [${event.language ?? "?"}] #${event.segment}: ${finished.chunks} chunks, ${finished.seconds.toFixed(1)} s`);
+}
+
 function selectedSource(): "file" | "mic" {
   const checked = document.querySelector<HTMLInputElement>('input[name="source"]:checked');
   return checked?.value === "mic" ? "mic" : "file";
@@ -91,12 +102,13 @@ async function start(): Promise<void> {
   if (!config || !settings) throw new Error("the server's configuration is not loaded");
   const token = tokenBox.value.trim();
   if (!token) throw new Error("paste a token first (or get a development token)");
+  if (!sourceLanguage.value) throw new Error("the server offers no source language");
   await vault.save(token);
-  const sourceLanguage = sourceLanguageOf(config);
-
   const context = new AudioContext();
   const source = await openSource(context);
-  const session = await api.createSession(sessionRequest(settings, sourceLanguage));
+  const session = await api.createSession(sessionRequest(settings, sourceLanguage.value));
+  dubTally = new DubTally();
+  dubStatus.textContent = dubTally.describe();
   usageText.textContent = describeUsage(usageFrom(session.quota));
   overlay.setBilingual(settings.bilingual);
   try {
@@ -107,6 +119,7 @@ async function start(): Promise<void> {
       source: source.node,
       monitor: source.monitor,
       onEvent,
+      onDubChunk,
       onStateChange: (state) => logLine(`socket: ${state}`),
       onClosed: (closed) => {
         if (!closed.requested) {
@@ -163,27 +176,23 @@ toggle.addEventListener("click", async () => {
   }
 });
 
+tokenBox.addEventListener("change", renderSettings);
+
 byId("dev-token", HTMLButtonElement).addEventListener("click", async () => {
   const token = await fetchDevToken(endpoints.apiBaseUrl, DEV_TOKEN_USER).catch(() => null);
   if (token) {
     tokenBox.value = token;
     await vault.save(token);
+    renderSettings();
     say(`Signed in as ${DEV_TOKEN_USER} with a development token.`);
   } else {
     say(`This server mints no development tokens: paste one from \`just token ${DEV_TOKEN_USER}\`.`, "error");
   }
 });
 
-async function init(): Promise<void> {
-  tokenBox.value = (await vault.load()) ?? "";
-  try {
-    config = await api.getExtensionConfig();
-  } catch (error) {
-    say(`No livedub configuration from ${endpoints.apiBaseUrl}: ${error instanceof Error ? error.message : String(error)}`, "error");
-    toggle.disabled = true;
-    return;
-  }
-  settings = await loadSettings(store, config);
+/** The settings form; rendered again after sign-in, since the voices need a token. */
+function renderSettings(): void {
+  if (!config || !settings) return;
   renderSettingsForm(byId("settings", HTMLElement), {
     config,
     settings,
@@ -195,6 +204,28 @@ async function init(): Promise<void> {
       run?.live.setDuckLevel(next.duckLevel);
     },
   });
+}
+
+/** The languages the server transcribes (the first, Hebrew TV's, unless the viewer picked another). */
+async function renderSourceLanguages(offered: ExtensionConfig): Promise<void> {
+  const stored = await store.get<string>(SOURCE_LANGUAGE_KEY);
+  const chosen = stored !== undefined && offered.source_languages.includes(stored) ? stored : offered.source_languages[0];
+  fillLanguageOptions(sourceLanguage, offered.source_languages, chosen ?? "");
+  sourceLanguage.addEventListener("change", () => void store.set(SOURCE_LANGUAGE_KEY, sourceLanguage.value));
+}
+
+async function init(): Promise<void> {
+  tokenBox.value = (await vault.load()) ?? "";
+  try {
+    config = await api.getExtensionConfig();
+  } catch (error) {
+    say(`No livedub configuration from ${endpoints.apiBaseUrl}: ${error instanceof Error ? error.message : String(error)}`, "error");
+    toggle.disabled = true;
+    return;
+  }
+  await renderSourceLanguages(config);
+  settings = await loadSettings(store, config);
+  renderSettings();
 }
 
 await init();

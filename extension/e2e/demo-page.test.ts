@@ -1,6 +1,6 @@
 // The built demo page in Chromium, served under /demo/ as the ingress serves it.
 // With no backend behind it the page must still load whole and say what is wrong;
-// the streaming run against the real ingress belongs beside this file.
+// the streaming run against the real stack is demo-streaming.test.ts.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

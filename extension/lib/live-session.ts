@@ -1,7 +1,7 @@
 // One live dubbing session in a page that owns an AudioContext (the extension's
 // offscreen document, the demo page): capture -> frames -> WebSocket, and back:
 // dubbed audio to the player (ducking the original), everything else to onEvent.
-import type { ServerEvent } from "../types/api";
+import type { AudioEvent, ServerEvent } from "../types/api";
 import { type CaptureGraph, startCapture } from "./capture-graph";
 import { DubPlayer } from "./dub-player";
 import type { StreamPlan } from "./stream-plan";
@@ -16,6 +16,8 @@ export interface LiveSessionOptions extends StreamPlan {
   monitor: boolean;
   /** Every event except dubbed audio, which the session plays itself. */
   onEvent: (event: ServerEvent) => void;
+  /** Each chunk of dubbed speech, once queued to play (the demo page counts them). */
+  onDubChunk?: (event: AudioEvent) => void;
   onStateChange?: (state: SocketState) => void;
   onClosed?: (closed: SocketClosed) => void;
   /** Audio seconds sent so far, reported as frames go out (client-side usage). */
@@ -43,8 +45,12 @@ export class LiveSession {
       token: options.token,
       reconnect: options.reconnect,
       onEvent: (event) => {
-        if (event.type === "audio") player.enqueue(event);
-        else options.onEvent(event);
+        if (event.type === "audio") {
+          player.enqueue(event);
+          options.onDubChunk?.(event);
+        } else {
+          options.onEvent(event);
+        }
       },
       onStateChange: options.onStateChange,
       onClosed: (closed) => {

@@ -18,6 +18,12 @@ export function base64ToBytes(data: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
 }
 
+/** How many bytes padded base64 encodes, without decoding it. */
+export function base64ByteLength(data: string): number {
+  const padding = data.endsWith("==") ? 2 : data.endsWith("=") ? 1 : 0;
+  return (data.length / 4) * 3 - padding;
+}
+
 /** Averages channels to mono (tab audio and files are usually stereo). */
 export function mixToMono(channels: readonly Float32Array[]): Float32Array {
   const first = channels[0];

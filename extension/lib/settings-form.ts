@@ -24,9 +24,14 @@ function languageName(code: string): string {
   return languageNames.of(code) ?? code;
 }
 
+/** Replaces a select's options with the languages, by name, `value` selected. */
+export function fillLanguageOptions(select: HTMLSelectElement, languages: readonly string[], value: string): void {
+  select.replaceChildren(...languages.map((code) => new Option(languageName(code), code, false, code === value)));
+}
+
 function languageSelect(name: string, languages: readonly string[], value: string): HTMLSelectElement {
   const select = element("select", { name });
-  for (const code of languages) select.append(new Option(languageName(code), code, false, code === value));
+  fillLanguageOptions(select, languages, value);
   return select;
 }
 
