@@ -61,7 +61,9 @@ def now_ms() -> float:
 async def create_session(http: httpx.AsyncClient, token: str, plan: StreamPlan) -> str:
     """POST a session (with the CSRF token the API wants on writes); return its id."""
     auth = {"Authorization": f"Bearer {token}"}
-    csrf = (await http.get("/api/v1/auth/csrf", headers=auth)).json()["csrf_token"]
+    answer = await http.get("/api/v1/auth/csrf", headers=auth)
+    answer.raise_for_status()
+    csrf = answer.json()["csrf_token"]
     body = {
         "session_type": {
             "audio_dubbing": plan.dubbing,

@@ -32,6 +32,10 @@ EXTENSION = "livedub"
 T = TypeVar("T")
 
 
+REDIS_MAX_CONNECTIONS = 64
+REDIS_POOL_WAIT_S = 5.0
+
+
 class LocalStream(Protocol):
     """A session's socket on this process, as the REST API sees it."""
 
@@ -78,7 +82,12 @@ class IngressRuntime:
         if self._given_catalog is None:
             # Cloud providers hold clients bound to the loop that uses them: build it here.
             self._own_catalog = registry.voice_catalog(self.cfg)
-        self._redis = redis.asyncio.Redis.from_url(self.cfg.redis_url)
+        # A bounded pool that makes callers wait for a connection: under a burst of
+        # requests the plain pool raises "Too many connections" instead.
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            self.cfg.redis_url, max_connections=REDIS_MAX_CONNECTIONS, timeout=REDIS_POOL_WAIT_S
+        )
+        self._redis = redis.asyncio.Redis.from_pool(pool)  # owns the pool: aclose() closes it
         self._run = AsyncScriptRunner(self._redis)
         self._publisher = AudioPublisher(self.cfg, self.metrics)
         self._publisher.start()
