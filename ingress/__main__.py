@@ -22,6 +22,7 @@ ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
 # Frames are at most 1 s (32000 B); larger messages are still read, so they can be
 # answered with frame_too_large, but nothing near Hypercorn's 16 MiB default.
 WEBSOCKET_MAX_MESSAGE_BYTES = 1024 * 1024
+LISTEN_BACKLOG = 2048
 
 
 def hypercorn_config(cfg: settings.Settings, bind: str) -> Config:
@@ -32,6 +33,8 @@ def hypercorn_config(cfg: settings.Settings, bind: str) -> Config:
     config.access_log_format = ACCESS_LOG_FORMAT
     config.websocket_ping_interval = cfg.ws_ping_interval_seconds or None
     config.websocket_max_message_size = WEBSOCKET_MAX_MESSAGE_BYTES
+    # Many viewers (re)connect at once after a blip: let the kernel queue them.
+    config.backlog = LISTEN_BACKLOG
     return config
 
 
