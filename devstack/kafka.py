@@ -6,12 +6,14 @@ Used by `just up` and by the test fixtures on machines without a Docker engine.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import subprocess
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import settings
 from devstack.prereqs import MissingPrerequisite, port_accepts, require_command
 from devstack.processes import ManagedProcess, wait_until
 
@@ -172,3 +174,26 @@ def create_topics(bootstrap: str, names: Iterable[str], partitions: int) -> None
         except Exception as exc:  # a topic created meanwhile is fine
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
                 raise
+
+
+def isolated_settings(
+    bootstrap: str,
+    redis_url: str,
+    prefix: str,
+    recovery_dir: Path,
+    partitions: int | None = None,
+) -> settings.Settings:
+    """Settings on the given servers with audio and results topics of their own (created now)."""
+    suffix = uuid.uuid4().hex[:10]
+    base = settings.load()
+    cfg = dataclasses.replace(
+        base,
+        kafka_bootstrap=bootstrap,
+        redis_url=redis_url,
+        topic_audio=f"{prefix}.audio.{suffix}",
+        topic_results=f"{prefix}.results.{suffix}",
+        topic_partitions=partitions or base.topic_partitions,
+        recovery_dir=str(recovery_dir),
+    )
+    create_topics(bootstrap, [cfg.topic_audio, cfg.topic_results], cfg.topic_partitions)
+    return cfg

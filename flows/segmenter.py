@@ -38,6 +38,7 @@ class SegmenterConfig:
     min_utterance_ms: int = 240
     partial_interval_ms: int = 1200
     partials: bool = True
+    partial_max_lag_ms: int = 300
     preroll_ms: int = 240
     max_gap_frames: int = 50
     idle_timeout_s: float = 900.0
@@ -196,29 +197,21 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
 
     def _emit_final(self, out: list[SegmenterOutput], trailing_silence_bytes: int) -> None:
         state = self.state
-        assert state.settings is not None
         pcm = b"".join(state.utterance)
         state.utterance, state.utterance_bytes = [], 0
         speech_bytes = len(pcm) - trailing_silence_bytes
         if speech_bytes < self.config.min_utterance_ms * BYTES_PER_MS:
             return  # a cough or a click, not an utterance
-        start = state.utterance_start_bytes
-        out.append(
-            SpeechSegment(
-                settings=state.settings,
-                segment=state.segment,
-                pcm=pcm,
-                start_ms=start // BYTES_PER_MS,
-                end_ms=(start + speech_bytes) // BYTES_PER_MS,
-                final=True,
-                source_ingress_ms=state.last_ingress_ms,
-            )
-        )
+        out.append(self._segment(pcm, speech_bytes, final=True))
         state.segment += 1
         state.partials_emitted = 0
 
     def _emit_partial(self, out: list[SegmenterOutput]) -> None:
-        """Emit the newest partial whose interval has passed; older ones are skipped."""
+        """Emit the newest partial whose interval has passed; older ones are skipped.
+
+        Partials are a nicety: when the flow is behind (the newest frame waited
+        longer than `partial_max_lag_ms`), they are skipped so finals come first.
+        """
         state = self.state
         interval = self.config.partial_interval_ms * BYTES_PER_MS
         if not (self.config.partials and state.vad.in_speech and state.settings):
@@ -226,22 +219,32 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         due = state.utterance_bytes // interval
         if due <= state.partials_emitted:
             return
+        state.partials_emitted = due
+        if (
+            state.last_ingress_ms
+            and _now_ms() - state.last_ingress_ms > self.config.partial_max_lag_ms
+        ):
+            return
         # Exactly k intervals of audio, so a replay emits the same partial for the same k.
         pcm = b"".join(state.utterance)[: due * interval]
+        out.append(self._segment(pcm, len(pcm), final=False, partial_index=due))
+
+    def _segment(
+        self, pcm: bytes, speech_bytes: int, final: bool, partial_index: int = 0
+    ) -> SpeechSegment:
+        state = self.state
+        assert state.settings is not None
         start = state.utterance_start_bytes
-        out.append(
-            SpeechSegment(
-                settings=state.settings,
-                segment=state.segment,
-                pcm=pcm,
-                start_ms=start // BYTES_PER_MS,
-                end_ms=(start + len(pcm)) // BYTES_PER_MS,
-                final=False,
-                partial_index=due,
-                source_ingress_ms=state.last_ingress_ms,
-            )
+        return SpeechSegment(
+            settings=state.settings,
+            segment=state.segment,
+            pcm=pcm,
+            start_ms=start // BYTES_PER_MS,
+            end_ms=(start + speech_bytes) // BYTES_PER_MS,
+            final=final,
+            partial_index=partial_index,
+            source_ingress_ms=state.last_ingress_ms,
         )
-        state.partials_emitted = due
 
     def _emit_usage(self, out: list[SegmenterOutput], final: bool) -> None:
         state = self.state
@@ -258,7 +261,7 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         state = self.state
         if state.settings is None or not state.last_ingress_ms:
             return
-        lag_ms = int(time.time() * 1000) - state.last_ingress_ms
+        lag_ms = _now_ms() - state.last_ingress_ms
         if lag_ms > self.config.backlog_warn_ms:
             bucket = state.processed_bytes // (5000 * BYTES_PER_MS)
             out.append(
@@ -286,3 +289,7 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
             state.vad.in_speech = False
         self._emit_usage(out, final=True)
         out.append(StreamEnd(state.settings, state.segment))
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

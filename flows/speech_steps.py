@@ -28,7 +28,7 @@ from providers.base import (
     Translator,
 )
 from wire.errors import ErrorCode
-from wire.events import AudioFormat, ResultEvent, error_event, event_id
+from wire.events import AudioFormat, EventType, ResultEvent, error_event, event_id
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -111,30 +111,43 @@ def transcript_events(item: Transcribed | StreamEnd) -> list[ResultEvent | PathD
     if isinstance(item, StreamEnd):
         return [PathDone(item.settings, "transcript")]
     seg = item.segment
-    sid = seg.settings.session_id
     if item.error is not None:
-        return [
-            error_event(
-                sid, ErrorCode(item.error.code), str(item.error), seg.segment, f"stt-{seg.part}"
-            )
-        ]
+        return [_provider_error(seg, item.error, f"stt-{seg.part}")]
     if item.transcript is None or not item.transcript.text.strip():
         return []
-    return [
-        ResultEvent(
-            type="transcript",
-            id=event_id(sid, seg.segment, "transcript", seg.part),
-            session_id=sid,
-            segment=seg.segment,
-            data=item.transcript.text.strip(),
-            start_ms=seg.start_ms,
-            end_ms=seg.end_ms,
-            language=item.transcript.language,
-            final=seg.final,
-            source_ingress_ms=seg.source_ingress_ms or None,
-            provider_ms=round(item.provider_ms, 1),
-        )
-    ]
+    text, language = item.transcript.text.strip(), item.transcript.language
+    return [_text_event("transcript", seg, text, language, item.provider_ms)]
+
+
+def _provider_error(seg: SpeechSegment, error: ProviderError, part: str) -> ResultEvent:
+    sid = seg.settings.session_id
+    return error_event(sid, ErrorCode(error.code), str(error), seg.segment, part)
+
+
+def _text_event(
+    kind: EventType,
+    seg: SpeechSegment,
+    text: str,
+    language: str,
+    provider_ms: float,
+    untranslated: bool | None = None,
+) -> ResultEvent:
+    """A transcript or subtitle event for a segment (a partial's is replaced by later ones)."""
+    sid = seg.settings.session_id
+    return ResultEvent(
+        type=kind,
+        id=event_id(sid, seg.segment, kind, seg.part),
+        session_id=sid,
+        segment=seg.segment,
+        data=text,
+        start_ms=seg.start_ms,
+        end_ms=seg.end_ms,
+        language=language,
+        final=seg.final,
+        untranslated=untranslated,
+        source_ingress_ms=seg.source_ingress_ms or None,
+        provider_ms=round(provider_ms, 1),
+    )
 
 
 # -- translation ----------------------------------------------------------------------
@@ -208,37 +221,17 @@ def subtitle_events(item: Translated | StreamEnd) -> list[ResultEvent | PathDone
     if isinstance(item, StreamEnd):
         return [PathDone(item.settings, "subtitles")]
     seg = item.transcribed.segment
-    sid = seg.settings.session_id
     target = seg.settings.subtitle_target
     if target in item.errors:
-        err = item.errors[target]
-        return [
-            error_event(sid, ErrorCode(err.code), str(err), seg.segment, f"subtitle-{seg.part}")
-        ]
+        return [_provider_error(seg, item.errors[target], f"subtitle-{seg.part}")]
     translation = item.translations.get(target)
     if translation is None:
         return []
-    return [
-        ResultEvent(
-            type="subtitle",
-            id=event_id(sid, seg.segment, "subtitle", seg.part),
-            session_id=sid,
-            segment=seg.segment,
-            data=translation.text,
-            start_ms=seg.start_ms,
-            end_ms=seg.end_ms,
-            # Untranslated text is still in the source language: say so, never mislabel it.
-            language=(
-                translation.source_language
-                if translation.untranslated
-                else translation.target_language
-            ),
-            final=seg.final,
-            untranslated=translation.untranslated,
-            source_ingress_ms=seg.source_ingress_ms or None,
-            provider_ms=round(item.transcribed.provider_ms + item.provider_ms, 1),
-        )
-    ]
+    # Untranslated text is still in the source language: say so, never mislabel it.
+    untranslated = translation.untranslated
+    language = translation.source_language if untranslated else translation.target_language
+    provider_ms = item.transcribed.provider_ms + item.provider_ms
+    return [_text_event("subtitle", seg, translation.text, language, provider_ms, untranslated)]
 
 
 # -- text-to-speech ---------------------------------------------------------------------
@@ -254,28 +247,20 @@ def synthesize(
         if isinstance(item, StreamEnd):
             return [PathDone(item.settings, "dubbing")]
         seg = item.transcribed.segment
-        sid = seg.settings.session_id
         target = seg.settings.target_language
         if target in item.errors:
-            err = item.errors[target]
-            return [error_event(sid, ErrorCode(err.code), str(err), seg.segment, "dub-translate")]
+            return [_provider_error(seg, item.errors[target], "dub-translate")]
         translation = item.translations.get(target)
-        if translation is None or (
-            translation.untranslated and target != seg.settings.source_language
-        ):
-            # Speaking the source text in the target voice would be wrong speech, not a dub.
-            if translation is not None:
-                return [
-                    error_event(
-                        sid,
-                        ErrorCode.LANGUAGE_UNSUPPORTED,
-                        f"no translation engine for {translation.source_language}->{target}; "
-                        "segment not dubbed",
-                        seg.segment,
-                        "dub",
-                    )
-                ]
+        if translation is None:
             return []
+        if translation.untranslated and target != seg.settings.source_language:
+            # Speaking the source text in the target voice would be wrong speech, not a dub.
+            unsupported = ProviderError(
+                ErrorCode.LANGUAGE_UNSUPPORTED,
+                f"no translation engine for {translation.source_language}->{target}; "
+                "segment not dubbed",
+            )
+            return [_provider_error(seg, unsupported, "dub")]
 
         async def speak() -> list[tuple[bytes, int]]:
             return [
@@ -288,7 +273,7 @@ def synthesize(
         chunks, error, took = await _guarded(speak, providers.timeout_s)
         if error is not None or chunks is None:
             assert error is not None
-            return [error_event(sid, ErrorCode(error.code), str(error), seg.segment, "tts")]
+            return [_provider_error(seg, error, "tts")]
         provider_ms = item.transcribed.provider_ms + item.provider_ms + took
         return _audio_events(seg, target, chunks, provider_ms)
 

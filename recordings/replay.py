@@ -9,7 +9,6 @@ tolerances (see `recordings.compare`).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 import tempfile
@@ -18,10 +17,9 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import settings
 from devstack.ephemeral import kafka_broker, redis_server
 from devstack.flow_process import FlowProcess
-from devstack.kafka import create_topics
+from devstack.kafka import isolated_settings
 from devstack.kafka_io import ResultReader
 from recordings.compare import Difference, Tolerances, compare
 from recordings.file_format import Recording, RecordingError, read
@@ -48,19 +46,12 @@ def replay(
     """Run the recording's audio through a fresh flow; return the events it produces."""
     from devstack.kafka_io import produce_records
 
-    suffix = uuid.uuid4().hex[:10]
-    cfg = dataclasses.replace(
-        settings.load(),
-        kafka_bootstrap=bootstrap,
-        redis_url=redis_url,
-        topic_audio=f"replay.audio.{suffix}",
-        topic_results=f"replay.results.{suffix}",
-        recovery_dir=str(workdir / f"recovery-{suffix}"),
+    cfg = isolated_settings(
+        bootstrap, redis_url, "replay", workdir / f"recovery-{uuid.uuid4().hex[:8]}"
     )
-    create_topics(bootstrap, [cfg.topic_audio, cfg.topic_results], cfg.topic_partitions)
     records = [audio.decode(m.value) for m in recording.stream("audio")]
     reader = ResultReader(bootstrap, cfg.topic_results)
-    flow = FlowProcess(cfg, workdir / f"flow-{suffix}.log")
+    flow = FlowProcess(cfg, Path(cfg.recovery_dir).with_suffix(".log"))
     flow.start()
     try:
         produce_records(bootstrap, cfg.topic_audio, records)

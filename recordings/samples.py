@@ -15,12 +15,11 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import settings
 from devstack.flow_process import FlowProcess
-from devstack.kafka import create_topics
+from devstack.kafka import isolated_settings
 from devstack.kafka_io import produce_records
 from providers import registry
 from recordings.file_format import RecordedMessage, write
@@ -71,16 +70,7 @@ def make(out_dir: Path, workdir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     with replay_stack(workdir) as (bootstrap, redis_url):
-        suffix = uuid.uuid4().hex[:8]
-        cfg = dataclasses.replace(
-            settings.load(),
-            kafka_bootstrap=bootstrap,
-            redis_url=redis_url,
-            topic_audio=f"samples.audio.{suffix}",
-            topic_results=f"samples.results.{suffix}",
-            recovery_dir=str(workdir / "recovery"),
-        )
-        create_topics(bootstrap, [cfg.topic_audio, cfg.topic_results], cfg.topic_partitions)
+        cfg = isolated_settings(bootstrap, redis_url, "samples", workdir / "recovery")
         pcm = speech(cfg)
         flow = FlowProcess(cfg, workdir / "flow.log")
         flow.start()

@@ -6,9 +6,7 @@ instead; otherwise they start here on free ports and stop at the end.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import pytest
 import settings
 from devstack.ephemeral import kafka_broker, redis_server
 from devstack.flow_process import FlowProcess
-from devstack.kafka import create_topics
+from devstack.kafka import isolated_settings
 
 
 @pytest.fixture(scope="session")
@@ -41,18 +39,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def cfg(kafka_bootstrap: str, redis_url: str, tmp_path: Path) -> settings.Settings:
     """Settings pointing at the shared servers, with topics of this test's own."""
-    suffix = uuid.uuid4().hex[:10]
-    cfg = dataclasses.replace(
-        settings.load(),
-        kafka_bootstrap=kafka_bootstrap,
-        redis_url=redis_url,
-        topic_audio=f"test.audio.{suffix}",
-        topic_results=f"test.results.{suffix}",
-        topic_partitions=3,
-        recovery_dir=str(tmp_path / "recovery"),
-    )
-    create_topics(kafka_bootstrap, [cfg.topic_audio, cfg.topic_results], cfg.topic_partitions)
-    return cfg
+    return isolated_settings(kafka_bootstrap, redis_url, "test", tmp_path / "recovery", 3)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import pickle
+import time
 
 from flows.items import SpeechSegment, StreamEnd, UsageTick
 from flows.segmenter import SegmenterConfig, SessionSegmenter
@@ -134,3 +135,13 @@ def test_a_restart_continues_at_first_seq_without_waiting_for_the_gap() -> None:
     ]
     # Frames of the earlier stream that arrive late are older than first_seq: repeats.
     assert seg.state.next_seq == 10_000 + len(_records(pcm))
+
+
+def test_partials_are_skipped_while_the_flow_is_behind() -> None:
+    pcm = utterances(SENTENCES[0] + " " + SENTENCES[1])
+    config = SegmenterConfig(partial_interval_ms=600, partial_max_lag_ms=300)
+    stale = int(time.time() * 1000) - 5000  # frames that waited five seconds
+    late = [AudioFrame("s1", i, 0, stale, f) for i, f in enumerate(frames(pcm))]
+    out = _run(SessionSegmenter(config), [StartRecord(SETTINGS), *late])
+    assert not [o for o in out if isinstance(o, SpeechSegment) and not o.final]
+    assert _finals(out)  # finals are never skipped
