@@ -1,70 +1,70 @@
-"""Run a batch's provider calls concurrently from Bytewax's synchronous operators.
+"""Provider calls off the worker thread: each Bytewax worker gets an event loop of its own.
 
 Bytewax calls operators synchronously on its worker threads (an `async def`
-given to `op.map` would silently yield coroutine objects). Each worker thread
-gets one long-lived event loop; a batch's coroutines are gathered on it, so
-calls for different sessions overlap instead of queueing behind each other.
+given to `op.map` would silently yield coroutine objects). Provider calls are
+coroutines run on a loop in a thread beside the worker (`LoopThread`), so the
+worker keeps segmenting audio and delivering other sessions' results while
+calls are in flight, and calls for different sessions overlap.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import threading
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
-_local = threading.local()
-# Every worker loop, so that they are closed when the dataflow is done (a loop
-# dropped with its thread would leak its self-pipe).
-_loops: list[asyncio.AbstractEventLoop] = []
-_loops_lock = threading.Lock()
+# Every loop thread, so that they stop when a dataflow run is over (tests, file mode).
+_threads: list[LoopThread] = []
+_threads_lock = threading.Lock()
 
 
-def worker_loop() -> asyncio.AbstractEventLoop:
-    """The calling thread's event loop, created on first use and kept for the worker's life."""
-    loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = asyncio.new_event_loop()
-        _local.loop = loop
-        with _loops_lock:
-            _loops.append(loop)
-    return loop
+class LoopThread:
+    """An asyncio loop running forever in a daemon thread; submit coroutines from any thread."""
+
+    def __init__(self, name: str = "provider-loop") -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+        with _threads_lock:
+            _threads.append(self)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def submit(self, work: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Schedule the coroutine on this loop; its future completes in that thread."""
+        return asyncio.run_coroutine_threadsafe(work, self.loop)
+
+    def stop(self) -> None:
+        """Stop the loop, wait for its thread, close it."""
+        if self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+        self.loop.run_until_complete(self.loop.shutdown_default_executor())
+        self.loop.close()
 
 
 def close_worker_loops() -> None:
-    """Close the loops of workers that have finished (after a dataflow run returns)."""
-    with _loops_lock:
-        for loop in _loops:
-            if not loop.is_running() and not loop.is_closed():
-                loop.run_until_complete(loop.shutdown_asyncgens())
-                loop.run_until_complete(loop.shutdown_default_executor())
-                loop.close()
-        _loops[:] = [loop for loop in _loops if not loop.is_closed()]
+    """Stop every loop thread (after a dataflow run returns)."""
+    with _threads_lock:
+        threads, _threads[:] = list(_threads), []
+    for thread in threads:
+        thread.stop()
 
 
 atexit.register(close_worker_loops)
 
 
-def run_batch(calls: Sequence[Awaitable[T]]) -> list[T]:
-    """Await all calls concurrently on this worker's loop; results keep the input order."""
-    if not calls:
-        return []
-
-    async def gather() -> list[T]:
-        return list(await asyncio.gather(*calls))
-
-    return worker_loop().run_until_complete(gather())
-
-
 class PerWorker(Generic[T]):
-    """One instance per worker thread, built on first use there.
-
-    Provider clients bind to the event loop that first uses them, and each
-    worker thread has its own loop.
-    """
+    """One instance per worker thread, built on first use there."""
 
     def __init__(self, build: Callable[[], T]) -> None:
         self._build = build

@@ -14,31 +14,45 @@ out, see `flows.live`) and the file mode (`just dub`, see `flows.dub_file`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import cast
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar, cast
 
 import bytewax.operators as op
 from bytewax.dataflow import Stream, operator
 
-from flows.concurrency import PerWorker
+from flows.async_stage import AsyncStage
+from flows.concurrency import LoopThread, PerWorker
 from flows.decode import Rejected, is_record, rejected_event
 from flows.finish import Routed, SessionFinisher
 from flows.items import PathDone, RouteChange, SpeechSegment, StreamEnd, Transcribed, UsageTick
 from flows.segmenter import SegmenterConfig, SegmenterOutput, SessionSegmenter
 from flows.speech_steps import (
     SpeechProviders,
-    TranslationCache,
     subtitle_events,
     synthesize,
     transcribe,
     transcript_events,
-    translate_to,
+    translate,
 )
 from flows.usage_step import UsageCharger, UsageLedger
 from wire.audio import AudioRecord
 from wire.events import ResultEvent
 
 Outcome = ResultEvent | PathDone | RouteChange
+
+
+class SessionItem(Protocol):
+    """Anything that knows its session (what provider steps key their work by)."""
+
+    @property
+    def session_id(self) -> str:
+        """The session it belongs to."""
+        ...
+
+
+X = TypeVar("X", bound=SessionItem)
+Y = TypeVar("Y")
 
 
 @operator
@@ -51,20 +65,21 @@ def process_audio(
 ) -> Stream[Routed]:
     """Audio records in; each session's events out with their partition, `ended` last.
 
-    `providers` builds the speech engines; each worker thread builds its own.
+    `providers` builds the speech engines; each worker thread builds its own,
+    with the loop its provider calls run on.
     """
-    engines = PerWorker(providers)
+    workers = PerWorker(lambda: WorkerEngines(LoopThread(), providers()))
     valid = op.branch("is_record", records, is_record)
     # `branch` narrows only its true side; the false side holds just the rejections.
     rejects = op.map("rejected_events", cast(Stream[Rejected], valid.falses), rejected_event)
     by_session = op.key_on("by_session", valid.trues, _session_of)
-    segmented = op.key_rm(
+    segmented: Stream[SegmenterOutput] = op.key_rm(
         "segmented",
-        op.stateful_batch("segment", by_session, lambda resume: SessionSegmenter(config, resume)),
+        op.stateful_batch("segment", by_session, functools.partial(SessionSegmenter, config)),
     )
 
     usage_ticks = op.filter_map("usage_ticks", segmented, _usage_tick)
-    speech = op.filter_map("speech", segmented, _speech_or_end)
+    speech: Stream[SpeechSegment | StreamEnd] = op.filter_map("speech", segmented, _speech_or_end)
     passthrough = op.filter_map("segmenter_outcomes", segmented, _segmenter_outcome)
     usage: Stream[Outcome] = (
         op.flat_map_batch("charge_usage", usage_ticks, UsageCharger(ledger).charge)
@@ -72,25 +87,26 @@ def process_audio(
         else op.flat_map("skip_usage", usage_ticks, lambda _tick: [])
     )
 
-    transcribed = op.flat_map_batch("transcribe", speech, functools.partial(transcribe, engines))
+    transcribed = provider_step("transcribe", speech, workers, transcribe)
     transcripts = op.flat_map("transcript_events", transcribed, transcript_events)
 
-    cache = TranslationCache()
     for_subtitles = op.filter("wants_subtitles", transcribed, _wants_subtitles)
-    subtitled = op.flat_map_batch(
+    subtitled = provider_step(
         "translate_subtitles",
         for_subtitles,
-        functools.partial(translate_to, engines, cache, target_of=_subtitle_language),
+        workers,
+        functools.partial(translate, target_of=_subtitle_language),
     )
     subtitles = op.flat_map("subtitle_events", subtitled, subtitle_events)
 
     for_dubbing = op.filter("wants_dubbing", transcribed, _wants_dubbing)
-    dub_texts = op.flat_map_batch(
+    dub_texts = provider_step(
         "translate_for_dubbing",
         for_dubbing,
-        functools.partial(translate_to, engines, cache, target_of=_dubbing_language),
+        workers,
+        functools.partial(translate, target_of=_dubbing_language),
     )
-    dubs = op.flat_map_batch("synthesize", dub_texts, functools.partial(synthesize, engines))
+    dubs = provider_step("synthesize", dub_texts, workers, synthesize)
 
     outcomes: Stream[Outcome] = op.merge(
         "outcomes", rejects, passthrough, usage, transcripts, subtitles, dubs
@@ -102,6 +118,35 @@ def process_audio(
         lambda resume: SessionFinisher(with_usage, resume),
     )
     return op.key_rm("events", finished)
+
+
+@dataclass(frozen=True)
+class WorkerEngines:
+    """One worker's speech engines and the loop their calls run on."""
+
+    loop: LoopThread
+    providers: SpeechProviders
+
+
+@operator
+def provider_step(
+    step_id: str,
+    up: Stream[X],
+    workers: PerWorker[WorkerEngines],
+    call: Callable[[SpeechProviders, X], Awaitable[list[Y]]],
+) -> Stream[Y]:
+    """`call` for each item on the worker's provider loop; results in each session's order."""
+
+    def build(resume: list[X] | None) -> AsyncStage[X, Y]:
+        worker = workers()
+        return AsyncStage(functools.partial(call, worker.providers), worker.loop, resume)
+
+    keyed = op.key_on("by_session", up, _item_session)
+    return op.key_rm("results", op.stateful_batch("calls", keyed, build))
+
+
+def _item_session(item: SessionItem) -> str:
+    return item.session_id
 
 
 def _session_of(record: AudioRecord | Rejected) -> str:

@@ -25,6 +25,11 @@ class SpeechSegment:
     source_ingress_ms: int = 0
 
     @property
+    def session_id(self) -> str:
+        """The session it belongs to."""
+        return self.settings.session_id
+
+    @property
     def part(self) -> str:
         """Distinguishes a segment's partials from its final in event ids."""
         return "final" if self.final else f"p{self.partial_index}"
@@ -36,6 +41,11 @@ class StreamEnd:
 
     settings: SessionSettings
     segments: int
+
+    @property
+    def session_id(self) -> str:
+        """The session it belongs to."""
+        return self.settings.session_id
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,11 @@ class Transcribed:
     error: ProviderError | None = None
     provider_ms: float = 0.0
 
+    @property
+    def session_id(self) -> str:
+        """The session it belongs to."""
+        return self.segment.session_id
+
 
 @dataclass(frozen=True)
 class Translated:
@@ -65,6 +80,11 @@ class Translated:
     translations: dict[str, Translation] = field(default_factory=dict)
     errors: dict[str, ProviderError] = field(default_factory=dict)
     provider_ms: float = 0.0
+
+    @property
+    def session_id(self) -> str:
+        """The session it belongs to."""
+        return self.transcribed.session_id
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,10 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import settings
-from flows.concurrency import run_batch
 from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed, Translated
 from providers import registry
 from providers.base import (
@@ -36,6 +35,28 @@ T = TypeVar("T")
 MAX_AUDIO_CHUNK_SECONDS = 1.0
 
 
+class TranslationCache:
+    """A small LRU of translations (text, source, target)."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._items: OrderedDict[tuple[str, str, str], Translation] = OrderedDict()
+        self._size = size
+
+    def get(self, key: tuple[str, str, str]) -> Translation | None:
+        """A cached translation, refreshed as most recently used."""
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[str, str, str], value: Translation) -> None:
+        """Remember a translation, evicting the oldest beyond the size."""
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
 @dataclass(frozen=True)
 class SpeechProviders:
     """The three engines a flow uses, and the guard timeout around each call."""
@@ -44,6 +65,8 @@ class SpeechProviders:
     translator: Translator
     tts: TextToSpeech
     timeout_s: float = 20.0
+    # The subtitle and dubbing paths often ask for the same translation.
+    translations: TranslationCache = field(default_factory=lambda: TranslationCache())
 
     @classmethod
     def from_settings(cls, cfg: settings.Settings) -> SpeechProviders:
@@ -88,22 +111,17 @@ def _ms_since(started: float) -> float:
 # -- speech-to-text --------------------------------------------------------------
 
 
-def transcribe(
-    engines: Callable[[], SpeechProviders], batch: list[SpeechSegment | StreamEnd]
+async def transcribe(
+    providers: SpeechProviders, item: SpeechSegment | StreamEnd
 ) -> list[Transcribed | StreamEnd]:
-    """Transcribe every segment of the batch at once; stream ends pass through in place."""
-    providers = engines()
-
-    async def one(item: SpeechSegment | StreamEnd) -> Transcribed | StreamEnd:
-        if isinstance(item, StreamEnd):
-            return item
-        lang = item.settings.source_language
-        result, error, took = await _guarded(
-            lambda: providers.stt.transcribe(item.pcm, lang, final=item.final), providers.timeout_s
-        )
-        return Transcribed(item, result, error, took)
-
-    return run_batch([one(item) for item in batch])
+    """Transcribe one segment (a stream's end passes through)."""
+    if isinstance(item, StreamEnd):
+        return [item]
+    lang = item.settings.source_language
+    result, error, took = await _guarded(
+        lambda: providers.stt.transcribe(item.pcm, lang, final=item.final), providers.timeout_s
+    )
+    return [Transcribed(item, result, error, took)]
 
 
 def transcript_events(item: Transcribed | StreamEnd) -> list[ResultEvent | PathDone]:
@@ -153,32 +171,10 @@ def _text_event(
 # -- translation ----------------------------------------------------------------------
 
 
-class TranslationCache:
-    """A small LRU: the subtitle and dubbing paths often ask for the same translation."""
-
-    def __init__(self, size: int = 512) -> None:
-        self._items: OrderedDict[tuple[str, str, str], Translation] = OrderedDict()
-        self._size = size
-
-    def get(self, key: tuple[str, str, str]) -> Translation | None:
-        """A cached translation, refreshed as most recently used."""
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: tuple[str, str, str], value: Translation) -> None:
-        """Remember a translation, evicting the oldest beyond the size."""
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-
 async def _translate_one(
-    providers: SpeechProviders, cache: TranslationCache, text: str, source: str, target: str
+    providers: SpeechProviders, text: str, source: str, target: str
 ) -> tuple[Translation | None, ProviderError | None, float]:
-    key = (text, source, target)
+    cache, key = providers.translations, (text, source, target)
     if (hit := cache.get(key)) is not None:
         return hit, None, 0.0
     result, error, took = await _guarded(
@@ -190,30 +186,25 @@ async def _translate_one(
     return result[0], None, took
 
 
-def translate_to(
-    engines: Callable[[], SpeechProviders],
-    cache: TranslationCache,
-    batch: list[Transcribed | StreamEnd],
+async def translate(
+    providers: SpeechProviders,
+    item: Transcribed | StreamEnd,
+    *,
     target_of: Callable[[Transcribed], str],
 ) -> list[Translated | StreamEnd]:
-    """Translate each transcribed segment to the language `target_of` picks for it."""
-    providers = engines()
-
-    async def one(item: Transcribed | StreamEnd) -> Translated | StreamEnd:
-        if isinstance(item, StreamEnd) or item.transcript is None:
-            return item if isinstance(item, StreamEnd) else Translated(item)
-        text = item.transcript.text.strip()
-        target = target_of(item)
-        if not text:
-            return Translated(item)
-        source = item.segment.settings.source_language
-        result, error, took = await _translate_one(providers, cache, text, source, target)
-        if result is None:
-            assert error is not None
-            return Translated(item, errors={target: error}, provider_ms=took)
-        return Translated(item, translations={target: result}, provider_ms=took)
-
-    return run_batch([one(item) for item in batch])
+    """Translate a transcribed segment to the language `target_of` picks for it."""
+    if isinstance(item, StreamEnd):
+        return [item]
+    text = item.transcript.text.strip() if item.transcript else ""
+    if not text:
+        return [Translated(item)]
+    target = target_of(item)
+    source = item.segment.settings.source_language
+    result, error, took = await _translate_one(providers, text, source, target)
+    if result is None:
+        assert error is not None
+        return [Translated(item, errors={target: error}, provider_ms=took)]
+    return [Translated(item, translations={target: result}, provider_ms=took)]
 
 
 def subtitle_events(item: Translated | StreamEnd) -> list[ResultEvent | PathDone]:
@@ -237,48 +228,40 @@ def subtitle_events(item: Translated | StreamEnd) -> list[ResultEvent | PathDone
 # -- text-to-speech ---------------------------------------------------------------------
 
 
-def synthesize(
-    engines: Callable[[], SpeechProviders], batch: list[Translated | StreamEnd]
+async def synthesize(
+    providers: SpeechProviders, item: Translated | StreamEnd
 ) -> list[ResultEvent | PathDone]:
-    """Speak each final segment's translation; emit its audio as ordered chunks."""
-    providers = engines()
+    """Speak a final segment's translation; its audio as ordered chunks."""
+    if isinstance(item, StreamEnd):
+        return [PathDone(item.settings, "dubbing")]
+    seg = item.transcribed.segment
+    target = seg.settings.target_language
+    if target in item.errors:
+        return [_provider_error(seg, item.errors[target], "dub-translate")]
+    translation = item.translations.get(target)
+    if translation is None:
+        return []
+    if translation.untranslated and target != seg.settings.source_language:
+        # Speaking the source text in the target voice would be wrong speech, not a dub.
+        unsupported = ProviderError(
+            ErrorCode.LANGUAGE_UNSUPPORTED,
+            f"no translation engine for {translation.source_language}->{target}; "
+            "segment not dubbed",
+        )
+        return [_provider_error(seg, unsupported, "dub")]
 
-    async def one(item: Translated | StreamEnd) -> list[ResultEvent | PathDone]:
-        if isinstance(item, StreamEnd):
-            return [PathDone(item.settings, "dubbing")]
-        seg = item.transcribed.segment
-        target = seg.settings.target_language
-        if target in item.errors:
-            return [_provider_error(seg, item.errors[target], "dub-translate")]
-        translation = item.translations.get(target)
-        if translation is None:
-            return []
-        if translation.untranslated and target != seg.settings.source_language:
-            # Speaking the source text in the target voice would be wrong speech, not a dub.
-            unsupported = ProviderError(
-                ErrorCode.LANGUAGE_UNSUPPORTED,
-                f"no translation engine for {translation.source_language}->{target}; "
-                "segment not dubbed",
-            )
-            return [_provider_error(seg, unsupported, "dub")]
+    async def speak() -> list[tuple[bytes, int]]:
+        return [
+            (c.pcm, c.sample_rate)
+            async for c in providers.tts.synthesize(translation.text, target, seg.settings.voice)
+        ]
 
-        async def speak() -> list[tuple[bytes, int]]:
-            return [
-                (c.pcm, c.sample_rate)
-                async for c in providers.tts.synthesize(
-                    translation.text, target, seg.settings.voice
-                )
-            ]
-
-        chunks, error, took = await _guarded(speak, providers.timeout_s)
-        if error is not None or chunks is None:
-            assert error is not None
-            return [_provider_error(seg, error, "tts")]
-        provider_ms = item.transcribed.provider_ms + item.provider_ms + took
-        return _audio_events(seg, target, chunks, provider_ms)
-
-    results = run_batch([one(item) for item in batch])
-    return [event for events in results for event in events]
+    chunks, error, took = await _guarded(speak, providers.timeout_s)
+    if error is not None or chunks is None:
+        assert error is not None
+        return [_provider_error(seg, error, "tts")]
+    provider_ms = item.transcribed.provider_ms + item.provider_ms + took
+    return _audio_events(seg, target, chunks, provider_ms)
 
 
 def _audio_events(

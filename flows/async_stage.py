@@ -1,0 +1,86 @@
+"""A keyed step whose work runs on the worker's provider loop and whose results come later.
+
+`AsyncStage` is the logic of a `stateful_batch` step keyed by session: every
+item is handed to a coroutine on the worker's `LoopThread` at once, and results
+are emitted, in each session's order, as their calls finish (Bytewax wakes the
+step every few milliseconds while calls are in flight). The worker never waits
+for a provider, so one slow call holds up only its own session.
+
+Recovery: the snapshot is the items whose results have not been emitted yet;
+a restore submits them again. Results therefore reach the sink at least once,
+with the same ids, as everywhere else in the flow.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
+
+from bytewax.operators import StatefulBatchLogic
+
+from flows.concurrency import LoopThread
+
+log = logging.getLogger(__name__)
+
+I = TypeVar("I")  # noqa: E741
+O = TypeVar("O")  # noqa: E741
+
+POLL = timedelta(milliseconds=3)
+
+
+class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
+    """One session's calls in flight, emitted in order as they complete."""
+
+    def __init__(
+        self,
+        call: Callable[[I], Awaitable[list[O]]],
+        loop: LoopThread,
+        resume: list[I] | None = None,
+    ) -> None:
+        self._call = call
+        self._loop = loop
+        self._pending: deque[tuple[I, Future[list[O]]]] = deque()
+        for item in resume or []:
+            self._submit(item)
+
+    def _submit(self, item: I) -> None:
+        async def run() -> list[O]:
+            return await self._call(item)
+
+        self._pending.append((item, self._loop.submit(run())))
+
+    def on_batch(self, values: list[I]) -> tuple[list[O], bool]:
+        """Start a call for each item; emit whatever has already finished."""
+        for item in values:
+            self._submit(item)
+        return self._drain(wait=False)
+
+    def on_notify(self) -> tuple[list[O], bool]:
+        """Emit the results that finished since the last look."""
+        return self._drain(wait=False)
+
+    def on_eof(self) -> tuple[list[O], bool]:
+        """The input is over (file mode, tests): wait for every call, emit everything."""
+        return self._drain(wait=True)
+
+    def notify_at(self) -> datetime | None:
+        """Look again soon while calls are in flight."""
+        return datetime.now(UTC) + POLL if self._pending else None
+
+    def snapshot(self) -> list[I]:
+        """The items whose results are not out yet (immutable items: a list copy is enough)."""
+        return [item for item, _ in self._pending]
+
+    def _drain(self, wait: bool) -> tuple[list[O], bool]:
+        out: list[O] = []
+        while self._pending and (wait or self._pending[0][1].done()):
+            item, future = self._pending.popleft()
+            try:
+                out += future.result()
+            except Exception:  # a bug in a step must not stop the other sessions
+                log.exception("a provider step failed on %r", type(item).__name__)
+        return out, not self._pending
