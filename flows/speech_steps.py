@@ -35,6 +35,19 @@ T = TypeVar("T")
 MAX_AUDIO_CHUNK_SECONDS = 1.0
 
 
+class InFlight:
+    """How many calls of a kind are running (used on one event loop, so no lock)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __enter__(self) -> None:
+        self.count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.count -= 1
+
+
 class TranslationCache:
     """A small LRU of translations (text, source, target)."""
 
@@ -67,6 +80,7 @@ class SpeechProviders:
     timeout_s: float = 20.0
     # The subtitle and dubbing paths often ask for the same translation.
     translations: TranslationCache = field(default_factory=lambda: TranslationCache())
+    transcribing: InFlight = field(default_factory=lambda: InFlight())
 
     @classmethod
     def from_settings(cls, cfg: settings.Settings) -> SpeechProviders:
@@ -114,13 +128,21 @@ def _ms_since(started: float) -> float:
 async def transcribe(
     providers: SpeechProviders, item: SpeechSegment | StreamEnd
 ) -> list[Transcribed | StreamEnd]:
-    """Transcribe one segment (a stream's end passes through)."""
+    """Transcribe one segment (a stream's end passes through).
+
+    A partial is skipped while any transcription is running on this worker:
+    partials are a nicety, and finals must not queue behind them.
+    """
     if isinstance(item, StreamEnd):
         return [item]
+    if not item.final and providers.transcribing.count:
+        return []
     lang = item.settings.source_language
-    result, error, took = await _guarded(
-        lambda: providers.stt.transcribe(item.pcm, lang, final=item.final), providers.timeout_s
-    )
+    with providers.transcribing:
+        result, error, took = await _guarded(
+            lambda: providers.stt.transcribe(item.pcm, lang, final=item.final),
+            providers.timeout_s,
+        )
     return [Transcribed(item, result, error, took)]
 
 
