@@ -30,18 +30,22 @@ def _input(tmp_path: Path) -> Path:
     return path
 
 
+def _en_to_es(subtitles: bool) -> SessionSettings:
+    return SessionSettings(
+        session_id="file",
+        user_id="local",
+        audio_dubbing=True,
+        live_subtitles=subtitles,
+        source_language="en",
+        target_language="es",
+    )
+
+
 def test_one_cue_per_sentence_and_a_dub_as_long_as_the_input(
     tmp_path: Path, offline_engines: Callable[[], SpeechProviders]
 ) -> None:
     source = _input(tmp_path)
-    session = SessionSettings(
-        session_id="file",
-        user_id="local",
-        audio_dubbing=True,
-        live_subtitles=True,
-        source_language="en",
-        target_language="es",
-    )
+    session = _en_to_es(subtitles=True)
     written = dub_file(source, tmp_path / "out", session, offline_engines, show_progress=False)
 
     cues = webvtt.read(str(written["vtt"])).captions
@@ -63,14 +67,7 @@ def test_mix_lays_the_dub_over_the_ducked_original(
     tmp_path: Path, offline_engines: Callable[[], SpeechProviders]
 ) -> None:
     source = _input(tmp_path)
-    session = SessionSettings(
-        session_id="file",
-        user_id="local",
-        audio_dubbing=True,
-        live_subtitles=False,
-        source_language="en",
-        target_language="es",
-    )
+    session = _en_to_es(subtitles=False)
     plain = dub_file(source, tmp_path / "a", session, offline_engines, show_progress=False)
     mixed = dub_file(
         source, tmp_path / "b", session, offline_engines, mix=True, show_progress=False
