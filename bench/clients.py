@@ -97,12 +97,17 @@ async def stream(
     urls = [base_url] if isinstance(base_url, str) else list(base_url)
     result = StreamResult()
     await asyncio.sleep(start_delay_s)
-    try:
-        async with httpx.AsyncClient(base_url=urls[0], timeout=30) as http:
-            result.session_id = await create_session(http, token, plan)
-    except (OSError, httpx.HTTPError) as exc:
-        result.error = f"{type(exc).__name__}: {exc}"
+    for attempt in range(3):  # as the extension does: a dropped request is tried again
+        try:
+            async with httpx.AsyncClient(base_url=urls[0], timeout=30) as http:
+                result.session_id = await create_session(http, token, plan)
+            break
+        except (OSError, httpx.HTTPError) as exc:
+            result.error = f"{type(exc).__name__}: {exc}"
+            await asyncio.sleep(2**attempt)
+    if not result.session_id:
         return result
+    result.error = None
     attempt, ended = 0, False
     while not ended:
         url = urls[attempt % len(urls)]

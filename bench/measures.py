@@ -43,16 +43,19 @@ def thirds(values: list[float]) -> tuple[dict[str, float], dict[str, float]]:
     return percentiles(values[:third]), percentiles(values[-third:])
 
 
-def pipeline_overheads_ms(results: Iterable[StreamResult]) -> list[float]:
+def pipeline_overheads_ms(results: list[StreamResult], warmup_ms: float = 2000.0) -> list[float]:
     """Per final event, in arrival order across clients: the pipeline's own time.
 
     Received, minus the ingress's receipt of the frame that closed the segment,
-    minus the time spent inside providers.
+    minus the time spent inside providers. Events before every viewer has been
+    streaming for `warmup_ms` are left out: they measure the crowd connecting.
     """
+    started = max((r.started_ms for r in results), default=0.0) + warmup_ms
     timed = []
     for result in results:
         for received, event in result.events:
             source = event.get("source_ingress_ms")
-            if event.get("type") in FINAL_KINDS and event.get("final", True) and source:
+            final = event.get("type") in FINAL_KINDS and event.get("final", True)
+            if final and source and received >= started:
                 timed.append((received, received - source - (event.get("provider_ms") or 0.0)))
     return [overhead for _, overhead in sorted(timed)]
