@@ -6,17 +6,25 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import settings
 
 
 class FlowProcess:
-    """`python -m flows` with the test's topics, Redis and recovery directory."""
+    """`python -m flows [ARGS]` with the caller's topics, Redis and recovery directory."""
 
-    def __init__(self, cfg: settings.Settings, log: Path, **env: str) -> None:
+    def __init__(
+        self,
+        cfg: settings.Settings,
+        log: Path,
+        env: Mapping[str, str] | None = None,
+        args: Sequence[str] = (),
+    ) -> None:
         self.cfg = cfg
         self.log = log
+        self.args = args
         self.env = {
             **os.environ,
             "KAFKA_BOOTSTRAP": cfg.kafka_bootstrap,
@@ -24,8 +32,7 @@ class FlowProcess:
             "TOPIC_AUDIO": cfg.topic_audio,
             "TOPIC_RESULTS": cfg.topic_results,
             "RECOVERY_DIR": cfg.recovery_dir,
-            "SNAPSHOT_INTERVAL_SECONDS": "1",
-            **env,
+            **(env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -33,7 +40,7 @@ class FlowProcess:
         """Start (or restart: recovery resumes from the last snapshot)."""
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "flows"],
+                [sys.executable, "-m", "flows", *self.args],
                 env=self.env,
                 cwd=settings.ROOT,
                 stdout=out,

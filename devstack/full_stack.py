@@ -55,7 +55,7 @@ class FullStack:
         self.kafka_proc = ManagedProcess("kafka", workdir)
         self.redis_proc = ManagedProcess("redis", workdir)
         self.ingress_procs = [ManagedProcess(f"ingress-{i}", workdir) for i in range(ingresses)]
-        self.flow = FlowProcess(self.cfg, workdir / "logs" / "flow.log", **self.env)
+        self.flow = FlowProcess(self.cfg, workdir / "logs" / "flow.log", self.env)
 
     def _settings(self) -> settings.Settings:
         saved = dict(os.environ)

@@ -48,26 +48,40 @@ class InFlight:
         self.count -= 1
 
 
+TranslationOutcome = tuple[Translation | None, ProviderError | None, float]
+
+
 class TranslationCache:
-    """A small LRU of translations (text, source, target)."""
+    """Translations by (text, source, target), finished or in flight, least recently used out.
+
+    The subtitle and dubbing paths often want the same translation at the same
+    moment: the second waits for the first call instead of making its own.
+    Failures are not kept. Used on one event loop only.
+    """
 
     def __init__(self, size: int = 512) -> None:
-        self._items: OrderedDict[tuple[str, str, str], Translation] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str, str], asyncio.Task[TranslationOutcome]] = (
+            OrderedDict()
+        )
         self._size = size
 
-    def get(self, key: tuple[str, str, str]) -> Translation | None:
-        """A cached translation, refreshed as most recently used."""
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: tuple[str, str, str], value: Translation) -> None:
-        """Remember a translation, evicting the oldest beyond the size."""
-        self._items[key] = value
+    async def get(
+        self, key: tuple[str, str, str], call: Callable[[], Awaitable[TranslationOutcome]]
+    ) -> TranslationOutcome:
+        """The cached (or in-flight) outcome for `key`, else `call()`'s, remembered if it worked."""
+        task = self._items.get(key)
+        cached = task is not None and task.done()
+        if task is None:
+            task = asyncio.ensure_future(call())
+            self._items[key] = task
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
         self._items.move_to_end(key)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
+        translation, error, took = await asyncio.shield(task)
+        if translation is None:
+            self._items.pop(key, None)
+        # A translation made earlier cost this segment nothing.
+        return translation, error, 0.0 if cached else took
 
 
 @dataclass(frozen=True)
@@ -195,17 +209,14 @@ def _text_event(
 
 async def _translate_one(
     providers: SpeechProviders, text: str, source: str, target: str
-) -> tuple[Translation | None, ProviderError | None, float]:
-    cache, key = providers.translations, (text, source, target)
-    if (hit := cache.get(key)) is not None:
-        return hit, None, 0.0
-    result, error, took = await _guarded(
-        lambda: providers.translator.translate([text], source, target), providers.timeout_s
-    )
-    if result is None:
-        return None, error, took
-    cache.put(key, result[0])
-    return result[0], None, took
+) -> TranslationOutcome:
+    async def call() -> TranslationOutcome:
+        result, error, took = await _guarded(
+            lambda: providers.translator.translate([text], source, target), providers.timeout_s
+        )
+        return (result[0] if result else None), error, took
+
+    return await providers.translations.get((text, source, target), call)
 
 
 async def translate(

@@ -45,7 +45,8 @@ def cfg(kafka_bootstrap: str, redis_url: str, tmp_path: Path) -> settings.Settin
 @pytest.fixture
 def flow(cfg: settings.Settings, tmp_path: Path) -> Iterator[FlowProcess]:
     """The live flow (`python -m flows`) on this test's topics, stopped at the end."""
-    process = FlowProcess(cfg, tmp_path / "flow.log")
+    # Snapshots every second: a restart in a test replays little.
+    process = FlowProcess(cfg, tmp_path / "flow.log", {"SNAPSHOT_INTERVAL_SECONDS": "1"})
     process.start()
     try:
         yield process

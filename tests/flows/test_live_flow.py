@@ -13,6 +13,8 @@ import redis
 import settings
 from devstack.flow_process import FlowProcess
 from devstack.kafka_io import ResultReader, ended, produce_records
+from devstack.prereqs import free_port
+from flows.__main__ import ensure_recovery_dir
 from state.quotas import Quotas
 from state.scripts import ScriptRunner
 from state.usage import Usage
@@ -104,7 +106,7 @@ def test_killed_flow_resumes_without_losing_segments_or_charging_twice(
 ) -> None:
     # With 60 s between snapshots the kill comes before the first one, so the
     # restart replays the whole stream: every event before the kill comes twice.
-    flow = FlowProcess(cfg, tmp_path / "flow.log", SNAPSHOT_INTERVAL_SECONDS=snapshot_s)
+    flow = FlowProcess(cfg, tmp_path / "flow.log", {"SNAPSHOT_INTERVAL_SECONDS": snapshot_s})
     flow.start()
     try:
         _kill_and_resume(cfg, flow, results, replays_all=snapshot_s == "60")
@@ -149,3 +151,40 @@ def _kill_and_resume(
     # Usage equals the audio streamed, to the frame, though part of it was processed twice.
     streamed_ms = (len(first) + len(second)) // 32
     assert _usage(cfg, session) == (streamed_ms, streamed_ms)
+
+
+def test_two_flow_processes_share_the_sessions(
+    cfg: settings.Settings, tmp_path: Path, results: ResultReader
+) -> None:
+    addresses = f"127.0.0.1:{free_port()};127.0.0.1:{free_port()}"
+    ensure_recovery_dir(cfg)  # once, before either process looks for it
+    processes = [
+        FlowProcess(cfg, tmp_path / f"flow-{i}.log", args=("-i", str(i), "-a", addresses))
+        for i in range(2)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        sessions = [_session(audio_dubbing=False) for _ in range(4)]
+        pcm = utterances(SENTENCES[0])
+        for session in sessions:
+            body = _frames(session, pcm)
+            produce_records(
+                cfg.kafka_bootstrap,
+                cfg.topic_audio,
+                [StartRecord(session), *body, EndRecord(session.session_id, len(body) - 1, 0)],
+            )
+
+        def all_ended(events: list[ResultEvent]) -> bool:
+            return all(ended(s.session_id)(events) for s in sessions)
+
+        def both_running() -> None:
+            for process in processes:
+                process.check_running()
+
+        events = results.read_until(all_ended, 120, both_running)
+    finally:
+        for process in processes:
+            process.stop()
+    for session in sessions:
+        assert set(_finals(events, session.session_id, "subtitle")) == {0}
