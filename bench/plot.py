@@ -15,6 +15,19 @@ def plot(report: dict[str, Any], overheads: dict[int, list[float]], path: Path) 
     """Box plots of pipeline overhead per stream count, baselines as lines; speech latencies."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
     counts = sorted(overheads)
+    if not counts:  # a speech-only run (the soak): nothing to draw on the left
+        left.set_axis_off()
+    else:
+        _overheads(left, report, overheads, counts)
+    _speech(right, report)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _overheads(
+    left: Any, report: dict[str, Any], overheads: dict[int, list[float]], counts: list[int]
+) -> None:
     left.boxplot(
         [overheads[n] or [0.0] for n in counts],
         tick_labels=[str(n) for n in counts],
@@ -36,6 +49,8 @@ def plot(report: dict[str, Any], overheads: dict[int, list[float]], path: Path) 
     left.set_title("Pipeline overhead vs streams")
     left.legend(fontsize=8)
 
+
+def _speech(right: Any, report: dict[str, Any]) -> None:
     speech = report.get("speech", {})
     labels, finals, audio = [], [], []
     for streams, figures in sorted(speech.items(), key=lambda kv: int(kv[0])):
@@ -51,6 +66,3 @@ def plot(report: dict[str, Any], overheads: dict[int, list[float]], path: Path) 
     right.set_ylabel("ms after the utterance ends")
     right.set_title("Offline speech stack (en->es, both modes)")
     right.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
