@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 
+import uvloop
 import websockets
 from confluent_kafka import Consumer, Producer, TopicPartition
 
@@ -78,7 +79,7 @@ def websocket_echo_ms(count: int = 500) -> list[float]:
     try:
         if not wait_until(lambda: port_accepts(port), 20):
             raise RuntimeError("echo server did not start")
-        return asyncio.run(_echo_round_trips(f"ws://127.0.0.1:{port}/echo", count))
+        return uvloop.run(_echo_round_trips(f"ws://127.0.0.1:{port}/echo", count))
     finally:
         server.terminate()
         server.wait(10)

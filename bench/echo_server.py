@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
+import uvloop
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart, websocket
@@ -25,7 +25,7 @@ def main() -> None:
     parser.add_argument("--bind", required=True)
     config = Config()
     config.bind = [parser.parse_args().bind]
-    asyncio.run(serve(app, config))
+    uvloop.run(serve(app, config))  # as the ingress runs
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 `AsyncStage` is the logic of a `stateful_batch` step keyed by session: every
 item is handed to a coroutine on the worker's `LoopThread` at once, and results
-are emitted, in each session's order, as their calls finish (Bytewax wakes the
-step every few milliseconds while calls are in flight). The worker never waits
-for a provider, so one slow call holds up only its own session.
+are emitted, in each session's order, as their calls finish. Bytewax wakes the
+step while calls are in flight: soon after a submit (fast calls, such as cache
+hits, are out within a fraction of a millisecond), then less and less often up
+to every few milliseconds (slow calls cost few wake-ups). The worker never
+waits for a provider, so one slow call holds up only its own session.
 
 Recovery: the snapshot is the items whose results have not been emitted yet;
 a restore submits them again. Results therefore reach the sink at least once,
@@ -29,7 +31,8 @@ log = logging.getLogger(__name__)
 I = TypeVar("I")  # noqa: E741
 O = TypeVar("O")  # noqa: E741
 
-POLL = timedelta(milliseconds=3)
+FIRST_POLL = timedelta(milliseconds=0.25)
+MAX_POLL = timedelta(milliseconds=4)
 
 
 class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
@@ -44,6 +47,7 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
         self._call = call
         self._loop = loop
         self._pending: deque[tuple[I, Future[list[O]]]] = deque()
+        self._poll = FIRST_POLL
         for item in resume or []:
             self._submit(item)
 
@@ -52,6 +56,7 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
             return await self._call(item)
 
         self._pending.append((item, self._loop.submit(run())))
+        self._poll = FIRST_POLL
 
     def on_batch(self, values: list[I]) -> tuple[list[O], bool]:
         """Start a call for each item; emit whatever has already finished."""
@@ -68,8 +73,8 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
         return self._drain(wait=True)
 
     def notify_at(self) -> datetime | None:
-        """Look again soon while calls are in flight."""
-        return datetime.now(UTC) + POLL if self._pending else None
+        """Look again while calls are in flight."""
+        return datetime.now(UTC) + self._poll if self._pending else None
 
     def snapshot(self) -> list[I]:
         """The items whose results are not out yet (immutable items: a list copy is enough)."""
@@ -83,4 +88,6 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
                 out += future.result()
             except Exception:  # a bug in a step must not stop the other sessions
                 log.exception("a provider step failed on %r", type(item).__name__)
+        # Nothing finished since the last look: the calls in flight are slow ones.
+        self._poll = FIRST_POLL if out else min(self._poll * 2, MAX_POLL)
         return out, not self._pending

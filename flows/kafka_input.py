@@ -1,40 +1,83 @@
 """The audio topic as a Bytewax source that never blocks the worker.
 
-Bytewax's own KafkaSource asks each partition's consumer for a batch with a
-1 ms wait; with a dozen partitions that is a dozen milliseconds of waiting per
-round, on every frame's path. Here each partition takes what its consumer has
-already fetched (no wait) and, when that is nothing, asks to be woken a moment
-later, so Bytewax parks the worker instead of sleeping in librdkafka.
-Offsets are the snapshot state, as in Bytewax's source.
+Bytewax's own KafkaSource gives each partition a consumer of its own and asks
+it for a batch with a 1 ms wait: a dozen partitions make a dozen milliseconds
+of waiting per round on every frame's path, and a dozen fetch streams for the
+broker to serve. Here the partitions a worker reads share one consumer (one
+fetch stream), each takes what has already been fetched (no wait), and when
+that is nothing asks to be woken a moment later, so Bytewax parks the worker
+instead of sleeping in librdkafka. Offsets are the snapshot state, one per
+partition, as in Bytewax's source.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bytewax.connectors.kafka import KafkaError, KafkaSourceMessage
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from flows.decode import RawMessage
 
-IDLE_WAKE = timedelta(milliseconds=2)
+log = logging.getLogger(__name__)
+
+IDLE_WAKE = timedelta(milliseconds=1)
+
+
+class WorkerConsumer:
+    """One consumer for every audio partition a worker reads; messages sorted per partition."""
+
+    def __init__(self, config: dict[str, Any], batch_size: int) -> None:
+        self._consumer = Consumer(config)
+        self._batch_size = batch_size
+        self._fetched: dict[int, list[Message]] = {}
+
+    def add(self, topic: str, partition: int, offset: int) -> None:
+        """Start reading `partition` at `offset`."""
+        self._fetched[partition] = []
+        self._consumer.incremental_assign([TopicPartition(topic, partition, offset)])
+
+    def take(self, partition: int) -> list[Message]:
+        """The partition's messages fetched so far (fetching more, without waiting, if none)."""
+        if not self._fetched[partition]:
+            self._fetch()
+        taken, self._fetched[partition] = self._fetched[partition], []
+        return taken
+
+    def _fetch(self) -> None:
+        for message in self._consumer.consume(self._batch_size, 0):
+            partition = message.partition()
+            if partition in self._fetched:
+                self._fetched[partition].append(message)
+            else:  # a client-wide error (broker down, ...): librdkafka retries by itself
+                log.warning("audio consumer: %s", message.error())
+
+    def remove(self, topic: str, partition: int) -> bool:
+        """Stop reading `partition`; True when no partition is left (the consumer is closed)."""
+        self._consumer.incremental_unassign([TopicPartition(topic, partition)])
+        del self._fetched[partition]
+        if self._fetched:
+            return False
+        self._consumer.close()
+        return True
 
 
 class _AudioPartition(StatefulSourcePartition[RawMessage, int]):
-    def __init__(
-        self, config: dict[str, Any], topic: str, partition: int, offset: int, batch_size: int
-    ) -> None:
-        self._consumer = Consumer(config)
-        self._consumer.assign([TopicPartition(topic, partition, offset)])
+    def __init__(self, source: AudioTopicSource, partition: int, offset: int) -> None:
+        self._source = source
+        self._partition = partition
         self._offset = offset
-        self._batch_size = batch_size
         self._awake: datetime | None = None
+        self._consumer = source.worker_consumer()
+        self._consumer.add(source.topic, partition, offset)
 
     def next_batch(self) -> list[RawMessage]:
-        messages = self._consumer.consume(self._batch_size, 0)
+        messages = self._consumer.take(self._partition)
         if not messages:
             self._awake = datetime.now(UTC) + IDLE_WAKE
             return []
@@ -65,7 +108,7 @@ class _AudioPartition(StatefulSourcePartition[RawMessage, int]):
         return self._offset
 
     def close(self) -> None:
-        self._consumer.close()
+        self._source.release(self._partition)
 
 
 class AudioTopicSource(FixedPartitionedSource[RawMessage, int]):
@@ -78,27 +121,42 @@ class AudioTopicSource(FixedPartitionedSource[RawMessage, int]):
         config: dict[str, str] | None = None,
         batch_size: int = 500,
     ) -> None:
+        self.topic = topic
         self._bootstrap = bootstrap
-        self._topic = topic
         self._config = config or {}
         self._batch_size = batch_size
+        self._local = threading.local()  # Bytewax builds and runs each part on its worker's thread
 
     def list_parts(self) -> list[str]:
         """One source partition per topic partition, named like Bytewax's: `<n>-<topic>`."""
         admin = AdminClient({"bootstrap.servers": self._bootstrap})
-        topic = admin.list_topics(self._topic, timeout=30).topics[self._topic]
+        topic = admin.list_topics(self.topic, timeout=30).topics[self.topic]
         if topic.error is not None:
-            raise RuntimeError(f"audio topic {self._topic!r}: {topic.error}")
-        return [f"{p}-{self._topic}" for p in sorted(topic.partitions)]
+            raise RuntimeError(f"audio topic {self.topic!r}: {topic.error}")
+        return [f"{p}-{self.topic}" for p in sorted(topic.partitions)]
 
     def build_part(self, step_id: str, for_part: str, resume_state: int | None) -> _AudioPartition:
-        """A consumer for the partition, from the beginning or the snapshot's offset."""
+        """Read the partition from the beginning or the snapshot's offset."""
         partition = int(for_part.split("-", 1)[0])
-        config = {
-            "bootstrap.servers": self._bootstrap,
-            "group.id": "livedub-flow",  # required by librdkafka; offsets live in snapshots
-            "enable.auto.commit": "false",
-            **self._config,
-        }
         offset = OFFSET_BEGINNING if resume_state is None else resume_state
-        return _AudioPartition(config, self._topic, partition, offset, self._batch_size)
+        return _AudioPartition(self, partition, offset)
+
+    def worker_consumer(self) -> WorkerConsumer:
+        """The calling worker's consumer, created with its first partition."""
+        consumer: WorkerConsumer | None = getattr(self._local, "consumer", None)
+        if consumer is None:
+            config = {
+                "bootstrap.servers": self._bootstrap,
+                "group.id": "livedub-flow",  # required by librdkafka; offsets live in snapshots
+                "enable.auto.commit": "false",
+                **self._config,
+            }
+            consumer = WorkerConsumer(config, self._batch_size)
+            self._local.consumer = consumer
+        return consumer
+
+    def release(self, partition: int) -> None:
+        """A part is closed: drop its partition, and the consumer with the last one."""
+        consumer: WorkerConsumer = self._local.consumer
+        if consumer.remove(self.topic, partition):
+            self._local.consumer = None
