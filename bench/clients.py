@@ -38,6 +38,7 @@ class StreamResult:
 
     session_id: str = ""
     started_ms: float = 0.0
+    stopped_ms: float | None = None  # when the last frame had gone out
     frames_sent: int = 0
     bytes_sent: int = 0
     events: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
@@ -144,6 +145,7 @@ async def _connection(
                 raise websockets.ConnectionClosedError(None, None)
             return True
         sender.result()
+        result.stopped_ms = now_ms()
         await socket.send(json.dumps({"type": "end"}))
         try:
             await asyncio.wait_for(receiver, end_timeout_s)

@@ -47,15 +47,18 @@ def pipeline_overheads_ms(results: list[StreamResult], warmup_ms: float = 2000.0
     """Per final event, in arrival order across clients: the pipeline's own time.
 
     Received, minus the ingress's receipt of the frame that closed the segment,
-    minus the time spent inside providers. Events before every viewer has been
-    streaming for `warmup_ms` are left out: they measure the crowd connecting.
+    minus the time spent inside providers. Only the steady state counts: events
+    before every viewer has been streaming for `warmup_ms` measure the crowd
+    connecting, and events after the first viewer stopped sending measure the
+    crowd leaving (every stream's last utterance closed by `end` at once).
     """
     started = max((r.started_ms for r in results), default=0.0) + warmup_ms
+    stopped = min((r.stopped_ms for r in results if r.stopped_ms), default=float("inf"))
     timed = []
     for result in results:
         for received, event in result.events:
             source = event.get("source_ingress_ms")
             final = event.get("type") in FINAL_KINDS and event.get("final", True)
-            if final and source and received >= started:
+            if final and source and started <= received < stopped:
                 timed.append((received, received - source - (event.get("provider_ms") or 0.0)))
     return [overhead for _, overhead in sorted(timed)]

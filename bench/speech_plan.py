@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 
 import settings
-from bench.clients import StreamPlan
+from bench.clients import FRAME_MS, StreamPlan
 from providers import registry
 
 SENTENCES = (
@@ -41,14 +41,27 @@ def looped_plan(
     seconds: float,
     source_language: str = "en",
     target_language: str = "es",
+    phase_ms: int = 0,
 ) -> StreamPlan:
-    """The block repeated to last about `seconds`, with every repetition's utterance ends."""
+    """The block repeated to last about `seconds`, with every repetition's utterance ends.
+
+    `phase_ms` starts the loop that far into the block (whole frames), as a
+    viewer who tuned in later would hear it.
+    """
     pcm, ends = block
     block_ms = len(pcm) // 32
     repeats = max(1, round(seconds * 1000 / block_ms))
-    all_ends = tuple(r * block_ms + end for r in range(repeats) for end in ends)
+    phase_ms = phase_ms % block_ms // FRAME_MS * FRAME_MS
+    start = phase_ms * 32
+    looped = (pcm * (repeats + 1))[start : start + len(pcm) * repeats]
+    all_ends = tuple(
+        shifted
+        for r in range(repeats + 1)
+        for end in ends
+        if 0 < (shifted := r * block_ms + end - phase_ms) <= block_ms * repeats
+    )
     return StreamPlan(
-        pcm=pcm * repeats,
+        pcm=looped,
         speech_ends_ms=all_ends,
         source_language=source_language,
         target_language=target_language,

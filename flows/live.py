@@ -17,6 +17,7 @@ from flows.results_sink import PART, ResultsSink
 from flows.segmenter import SegmenterConfig
 from flows.speech_steps import SpeechProviders
 from flows.usage_ledger import RedisUsageLedger
+from settings.heap import freeze_startup_objects
 
 # The broker answers a fetch as soon as one byte is there (fetch.min.bytes), so a
 # long wait costs no latency, while a short one makes idle consumers poll the broker.
@@ -53,4 +54,5 @@ def build_live_flow() -> Dataflow:
     )
     to_sink = op.key_on("to_sink", events, lambda _event: PART)
     op.output("results_out", to_sink, ResultsSink(cfg.kafka_bootstrap, cfg.topic_results))
+    freeze_startup_objects()
     return flow

@@ -16,6 +16,7 @@ from hypercorn.config import Config
 import settings
 from ingress.app import create_app
 from ingress.ws_compression import decline_compression
+from settings.heap import freeze_startup_objects
 
 # No request headers and no query string: tokens never reach the access log.
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(D)sus'
@@ -48,8 +49,10 @@ def main() -> None:
     args = parser.parse_args()
     cfg = dataclasses.replace(cfg, ingress_instance=args.instance, ingress_instances=args.instances)
     decline_compression()
+    app = create_app(cfg)
+    freeze_startup_objects()
     # uvloop: the per-frame socket and scheduling work is most of the ingress's CPU.
-    uvloop.run(serve(create_app(cfg), hypercorn_config(cfg, args.bind)))
+    uvloop.run(serve(app, hypercorn_config(cfg, args.bind)))
 
 
 if __name__ == "__main__":
