@@ -43,17 +43,24 @@ def thirds(values: list[float]) -> tuple[dict[str, float], dict[str, float]]:
     return percentiles(values[:third]), percentiles(values[-third:])
 
 
-def pipeline_overheads_ms(results: list[StreamResult], warmup_ms: float = 2000.0) -> list[float]:
-    """Per final event, in arrival order across clients: the pipeline's own time.
+def steady_window(results: list[StreamResult], warmup_ms: float = 2000.0) -> tuple[float, float]:
+    """From every viewer streaming for `warmup_ms` to the first viewer's last frame.
 
-    Received, minus the ingress's receipt of the frame that closed the segment,
-    minus the time spent inside providers. Only the steady state counts: events
-    before every viewer has been streaming for `warmup_ms` measure the crowd
-    connecting, and events after the first viewer stopped sending measure the
-    crowd leaving (every stream's last utterance closed by `end` at once).
+    Before, events measure the crowd connecting; after, the crowd leaving
+    (every stream's last utterance closed by `end` at once).
     """
     started = max((r.started_ms for r in results), default=0.0) + warmup_ms
     stopped = min((r.stopped_ms for r in results if r.stopped_ms), default=float("inf"))
+    return started, stopped
+
+
+def pipeline_overheads_ms(results: list[StreamResult]) -> list[float]:
+    """Per final event in the steady window, in arrival order: the pipeline's own time.
+
+    Received, minus the ingress's receipt of the frame that closed the segment,
+    minus the time spent inside providers.
+    """
+    started, stopped = steady_window(results)
     timed = []
     for result in results:
         for received, event in result.events:
@@ -62,3 +69,21 @@ def pipeline_overheads_ms(results: list[StreamResult], warmup_ms: float = 2000.0
             if final and source and started <= received < stopped:
                 timed.append((received, received - source - (event.get("provider_ms") or 0.0)))
     return [overhead for _, overhead in sorted(timed)]
+
+
+def lag_ms(results: list[StreamResult]) -> list[float]:
+    """Per utterance in the steady window, in arrival order: how far results trail the audio.
+
+    Final transcript received, minus when its last speech was due to leave the
+    viewer (its real-time schedule, so a viewer that could not keep up counts
+    too). It includes the silence the segmenter waits for before it closes an
+    utterance, and frames waiting in any queue, the ingress's socket included.
+    """
+    started, stopped = steady_window(results)
+    timed = []
+    for result in results:
+        for received, event in _first(result, "transcript", final_only=True).values():
+            end_ms = event.get("end_ms")
+            if end_ms is not None and started <= received < stopped:
+                timed.append((received, received - result.utterance_end_ms(int(end_ms))))
+    return [lag for _, lag in sorted(timed)]
