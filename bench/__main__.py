@@ -19,27 +19,23 @@ Writes bench-results/bench.json and bench-results/bench.png.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import gc
 import json
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import uvloop
-
 import settings
 from bench.baselines import kafka_round_trip_ms, websocket_echo_ms
-from bench.clients import StreamPlan, StreamResult, stream
+from bench.clients import StreamPlan, StreamResult
 from bench.measures import lag_ms, pipeline_overheads_ms, thirds, utterance_latency_ms
 from bench.plot import plot
 from bench.speech_plan import looped_plan, speech_block
 from bench.stats import cpu_percent, percentiles, sample
+from bench.viewers import ViewerGroup, ViewersRun, run_viewers
 from devstack.full_stack import FullStack
 from ingress.dev_token import mint_dev_token
 
@@ -61,41 +57,31 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run_clients(stack: FullStack, plans: list[StreamPlan], spread_s: float) -> list[StreamResult]:
-    """All viewers at once (starts spread over `spread_s`), each a premium user of its own."""
-
-    async def all_clients() -> list[StreamResult]:
-        tokens = [mint_dev_token(stack.cfg, f"bench-{i}", "premium") for i in range(len(plans))]
-        return list(
-            await asyncio.gather(
-                *[
-                    stream(stack.ingress_url(0), token, plan, random.uniform(0, spread_s))
-                    for token, plan in zip(tokens, plans, strict=True)
-                ]
-            )
-        )
-
-    # The viewers keep every event they receive: a full collection over them
-    # stalled this process for up to 180 ms, and with it the arrival times it records.
-    gc.disable()
-    try:
-        return uvloop.run(all_clients())
-    finally:
-        gc.enable()
+def run_clients(
+    stack: FullStack, plans: list[StreamPlan], spread_s: float, processes: int = 1
+) -> ViewersRun:
+    """All viewers at once, each a premium user of its own, spread over the ingresses."""
+    ingresses = len(stack.ingress_ports)
+    group = ViewerGroup(
+        urls=[stack.ingress_url(i % ingresses) for i in range(len(plans))],
+        tokens=[mint_dev_token(stack.cfg, f"bench-{i}", "premium") for i in range(len(plans))],
+        plans=plans,
+        spread_s=spread_s,
+    )
+    return run_viewers(group, processes)
 
 
 def measure_load(
-    stack: FullStack, plans: list[StreamPlan], spread_s: float
+    stack: FullStack, plans: list[StreamPlan], spread_s: float, processes: int = 1
 ) -> tuple[list[StreamResult], dict[str, Any]]:
     """Run the viewers; CPU and memory of each process over the run (the viewers' too)."""
     pids = stack.pids()
     before = {name: sample(pid) for name, pid in pids.items()}
-    viewers_cpu = time.process_time()
     started = time.monotonic()
-    results = run_clients(stack, plans, spread_s)
+    run = run_clients(stack, plans, spread_s, processes)
     seconds = time.monotonic() - started
     after = {name: sample(pid) for name, pid in pids.items()}
-    usage = {
+    usage: dict[str, dict[str, Any]] = {
         name: {
             "cpu_percent": cpu_percent(before[name], after[name], seconds),
             "rss_mb": round(after[name].rss_mb, 1),
@@ -104,17 +90,19 @@ def measure_load(
     }
     # The simulated viewers share the machine: their CPU is what the stack did not get.
     usage["viewers"] = {
-        "cpu_percent": round(100 * (time.process_time() - viewers_cpu) / seconds, 1),
-        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "cpu_percent": round(100 * run.cpu_seconds / seconds, 1),
+        "processes": processes,
+        "event_loop_delay_ms": percentiles(run.loop_delays_ms),
     }
-    return results, usage
+    return run.results, usage
 
 
 def no_op_run(
-    stack: FullStack, plans: list[StreamPlan], baselines: dict[str, Any]
+    stack: FullStack, plans: list[StreamPlan], baselines: dict[str, Any], per_process: int
 ) -> tuple[list[float], dict[str, Any]]:
     """One no-op load: overheads in arrival order, and its figures against the baselines."""
-    results, usage = measure_load(stack, plans, spread_s=1.0)
+    processes = -(-len(plans) // per_process)
+    results, usage = measure_load(stack, plans, spread_s=1.0, processes=processes)
     values = pipeline_overheads_ms(results)
     lags = lag_ms(results)
     first, last = thirds(lags)
@@ -154,10 +142,12 @@ def capacity(
     burst_streams: int,
     seconds: float,
     warmup_seconds: float,
+    ingresses: int,
+    per_process: int,
     workdir: Path,
 ) -> tuple[dict[str, Any], dict[int, list[float]], dict[str, Any]]:
     """Baselines and the no-op pipeline at each stream count."""
-    stack = FullStack(workdir / "noop", env={**COMMON, **NOOP})
+    stack = FullStack(workdir / "noop", ingresses=ingresses, env={**COMMON, **NOOP})
     stack.start()
     try:
         log("baseline: bare Kafka round trip")
@@ -184,13 +174,13 @@ def capacity(
                 looped_plan(block, seconds, target_language="en", phase_ms=phases.randrange(60000))
                 for _ in range(count)
             ]
-            overheads[count], figures[str(count)] = no_op_run(stack, plans, baselines)
+            overheads[count], figures[str(count)] = no_op_run(stack, plans, baselines, per_process)
         if burst_streams:
             log(f"{burst_streams} streams in step for {seconds:.0f}s (no-op providers)")
             # One programme, every viewer at the same moment: each utterance ends
             # for all of them within a second, a burst of results (the worst case).
             plan = looped_plan(block, seconds, target_language="en")
-            _, figures["in_step"] = no_op_run(stack, [plan] * burst_streams, baselines)
+            _, figures["in_step"] = no_op_run(stack, [plan] * burst_streams, baselines, per_process)
             figures["in_step"]["streams"] = burst_streams
         return baselines, overheads, figures
     finally:
@@ -248,6 +238,18 @@ def main() -> int:
         default=100,
         help="streams for the run where every viewer hears the same moment (0: skip)",
     )
+    parser.add_argument(
+        "--ingresses",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="ingress processes for the no-op runs (default: one per core)",
+    )
+    parser.add_argument(
+        "--viewers-per-process",
+        type=int,
+        default=200,
+        help="simulated viewers per load-generating process (one process cannot send 500 on time)",
+    )
     parser.add_argument("--seconds", type=float, default=30.0, help="length of each no-op run")
     parser.add_argument(
         "--warmup-seconds",
@@ -270,7 +272,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="livedub-bench-") as tmp:
         counts = [int(n) for n in args.streams.split(",") if n]
         baselines, overheads, capacity_figures = capacity(
-            block, counts, args.in_step_streams, args.seconds, args.warmup_seconds, Path(tmp)
+            block,
+            counts,
+            args.in_step_streams,
+            args.seconds,
+            args.warmup_seconds,
+            args.ingresses,
+            args.viewers_per_process,
+            Path(tmp),
         )
         speech_counts = [int(n) for n in args.speech_streams.split(",") if n]
         speech_figures = speech(block, speech_counts, args.speech_seconds, Path(tmp))
