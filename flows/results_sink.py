@@ -67,9 +67,10 @@ class _ResultsPartition(StatefulSinkPartition[Routed, None]):
 class ResultsSink(FixedPartitionedSink[Routed, None]):
     """Produces each event to the partition its session's route names (or by key)."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, bootstrap: str, topic: str, config: dict[str, str] | None = None) -> None:
         self._bootstrap = bootstrap
         self._topic = topic
+        self._config = {**PRODUCER_CONFIG, **(config or {})}
 
     def list_parts(self) -> list[str]:
         """A single part (Bytewax runs it on one worker)."""
@@ -77,5 +78,5 @@ class ResultsSink(FixedPartitionedSink[Routed, None]):
 
     def build_part(self, step_id: str, for_part: str, resume_state: None) -> _ResultsPartition:
         """An idempotent producer; nothing to resume (events carry their own ids)."""
-        producer = Producer({"bootstrap.servers": self._bootstrap, **PRODUCER_CONFIG})
+        producer = Producer({"bootstrap.servers": self._bootstrap, **self._config})
         return _ResultsPartition(producer, self._topic)
