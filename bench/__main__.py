@@ -230,7 +230,9 @@ def main() -> int:
     """Run the scenarios chosen on the command line; write JSON and PNG."""
     parser = argparse.ArgumentParser(prog="just bench", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--streams", default="10,100,200,300,400,500", help="no-op stream counts for overhead and capacity"
+        "--streams",
+        default="10,100,200,300,400,500",
+        help="no-op stream counts for overhead and capacity",
     )
     parser.add_argument(
         "--in-step-streams",

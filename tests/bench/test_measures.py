@@ -1,0 +1,53 @@
+"""The bench's figures from what viewers saw: the steady window, overheads and lag."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.clients import StreamResult
+from bench.measures import lag_ms, pipeline_overheads_ms, steady_window
+
+
+def _viewer(
+    started: float, stopped: float, events: list[tuple[float, dict[str, Any]]]
+) -> StreamResult:
+    return StreamResult(started_ms=started, stopped_ms=stopped, events=events)
+
+
+def _final(kind: str, end_ms: int, source: float, provider: float = 0.0) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "segment": end_ms,
+        "end_ms": end_ms,
+        "final": True,
+        "source_ingress_ms": source,
+        "provider_ms": provider,
+    }
+
+
+def test_the_steady_window_leaves_out_the_crowd_arriving_and_leaving() -> None:
+    viewers = [_viewer(1000, 60000, []), _viewer(1500, 50000, [])]
+    assert steady_window(viewers) == (3500, 50000)  # last to start + 2 s, first to stop
+
+
+def test_overheads_are_the_pipelines_own_time_in_arrival_order() -> None:
+    events = [
+        (5000.0, _final("transcript", 3000, source=4990.0)),
+        (4000.0, _final("subtitle", 2000, source=3900.0, provider=60.0)),
+        (2000.0, _final("audio", 1000, source=1990.0)),  # before the window: crowd arriving
+        (9500.0, _final("audio", 9000, source=9490.0)),  # after the first viewer stopped
+        (6000.0, {"type": "transcript", "final": False, "source_ingress_ms": 5000.0}),
+    ]
+    viewers = [_viewer(1000, 9000, events), _viewer(1500, 20000, [])]
+    assert pipeline_overheads_ms(viewers) == [40.0, 10.0]
+
+
+def test_lag_counts_from_the_viewers_schedule_so_late_frames_show() -> None:
+    # Speech ending at 3050 ms is in the frame that completes 3100 ms, due at start + 3100.
+    events = [
+        (1000 + 3100 + 400.0, _final("transcript", 3050, source=0)),
+        (1000 + 6000 + 900.0, _final("transcript", 6000, source=0)),
+        (1000 + 6000 + 950.0, _final("subtitle", 6000, source=0)),  # not a transcript
+    ]
+    viewers = [_viewer(1000, 60000, events)]
+    assert lag_ms(viewers) == [400.0, 900.0]
