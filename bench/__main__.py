@@ -157,8 +157,8 @@ def capacity(
         log("baseline: bare WebSocket echo")
         baselines["websocket_echo_ms"] = percentiles(websocket_echo_ms())
         if counts and warmup_seconds > 0:
-            # A fresh JVM interprets before it compiles: the broker needs twice the CPU
-            # for its first minute. Measure the stack as it runs, warm.
+            # A fresh JVM interprets before it compiles: the broker needs far more CPU
+            # in its first minute. Measure the stack as it runs, warm.
             viewers = min(max(counts), WARMUP_STREAMS)
             log(f"warming the stack up: {viewers} streams for {warmup_seconds:.0f}s")
             warm = looped_plan(block, warmup_seconds, target_language="en")

@@ -24,14 +24,36 @@ FRAME_BYTES = 3200
 
 @dataclass(frozen=True)
 class StreamPlan:
-    """What one client streams: PCM, where its utterances end, the session's modes."""
+    """What one client streams: PCM, where its utterances end, the session's modes.
 
-    pcm: bytes
+    The PCM is `length` bytes of `source` from `start` (all of it by default):
+    viewers joining one looped programme at different points share a single
+    `source` instead of each holding, and shipping to its process, a copy.
+    """
+
+    source: bytes
     speech_ends_ms: tuple[int, ...]
     dubbing: bool = True
     subtitles: bool = True
     source_language: str = "en"
     target_language: str = "es"
+    start: int = 0
+    length: int | None = None
+
+    @property
+    def pcm_bytes(self) -> int:
+        """How many bytes of PCM the client sends."""
+        return len(self.source) - self.start if self.length is None else self.length
+
+    @property
+    def pcm(self) -> bytes:
+        """The PCM the client sends (a copy: for checks, not for the send loop)."""
+        return self.source[self.start : self.start + self.pcm_bytes]
+
+    def frame(self, offset: int) -> bytes:
+        """The frame at byte `offset` of the PCM (shorter at the very end)."""
+        end = min(offset + FRAME_BYTES, self.pcm_bytes)
+        return self.source[self.start + offset : self.start + end]
 
 
 @dataclass
@@ -167,12 +189,12 @@ async def _send_frames(socket: ClientConnection, plan: StreamPlan, result: Strea
     if first == 0:
         result.started_ms = now_ms()
     anchor = time.monotonic() - first * FRAME_MS / 1000.0
-    for i in range(first * FRAME_BYTES, len(plan.pcm), FRAME_BYTES):
+    for i in range(first * FRAME_BYTES, plan.pcm_bytes, FRAME_BYTES):
         due = anchor + (i // FRAME_BYTES) * FRAME_MS / 1000.0
         delay = due - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        frame = plan.pcm[i : i + FRAME_BYTES]
+        frame = plan.frame(i)
         await _send_frame(socket, frame)
         result.frames_sent += 1
         result.bytes_sent += len(frame)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 
 import settings
 from bench.clients import FRAME_MS, StreamPlan
@@ -52,8 +53,6 @@ def looped_plan(
     block_ms = len(pcm) // 32
     repeats = max(1, round(seconds * 1000 / block_ms))
     phase_ms = phase_ms % block_ms // FRAME_MS * FRAME_MS
-    start = phase_ms * 32
-    looped = (pcm * (repeats + 1))[start : start + len(pcm) * repeats]
     all_ends = tuple(
         shifted
         for r in range(repeats + 1)
@@ -61,8 +60,17 @@ def looped_plan(
         if 0 < (shifted := r * block_ms + end - phase_ms) <= block_ms * repeats
     )
     return StreamPlan(
-        pcm=looped,
+        # One more repetition than is sent, so every phase fits.
+        source=_repeated(pcm, repeats + 1),
         speech_ends_ms=all_ends,
         source_language=source_language,
         target_language=target_language,
+        start=phase_ms * 32,
+        length=len(pcm) * repeats,
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _repeated(pcm: bytes, times: int) -> bytes:
+    """The block `times` over, built once for every viewer of a run."""
+    return pcm * times

@@ -45,7 +45,7 @@ class ViewersRun:
 def run_group(group: ViewerGroup) -> tuple[list[StreamResult], list[float]]:
     """Every viewer of the group at once (starts spread over `spread_s`)."""
     # The viewers keep every event they receive: a full collection over them
-    # stalled the process for up to 180 ms, and with it the arrival times it records.
+    # stalls the process, and with it the arrival times it records.
     gc.disable()
     try:
         return uvloop.run(_group(group))

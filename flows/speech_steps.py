@@ -1,8 +1,9 @@
-"""The provider steps of the dataflow: each takes a batch and calls providers concurrently.
+"""The provider steps of the dataflow, and the events made from their results.
 
-Each step is a plain function over a list, used with `op.flat_map_batch`; the
-batch's calls are gathered on the worker's event loop (see `flows.concurrency`).
-Provider failures become `error` events for that segment and the session goes on.
+Each step is a coroutine over one item, run by `flows.dataflow.provider_step`
+on the worker's provider loop (see `flows.async_stage`); the event builders are
+plain functions. Provider failures become `error` events for that segment and
+the session goes on.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Garbage-collector settings for the long-running processes (the ingress and the flow).
 
 Python's full collections walk every tracked object, and a started process
-holds a few hundred thousand (modules, the app, the dataflow, provider
-clients) that live as long as it does: walking them took 20 to 180 ms at a
-time under load, stalling every frame and event in flight. Freezing them once
-start-up is over keeps full collections to what was made since.
+holds tens of thousands (modules, the app, the dataflow, provider clients)
+that live as long as it does; a collection under load stalls every frame and
+event in flight for tens of milliseconds. Freezing them once start-up is over
+keeps full collections to what was made since.
 """
 
 from __future__ import annotations
