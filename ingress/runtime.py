@@ -19,8 +19,10 @@ from ingress.csrf import CsrfTokens
 from ingress.flood_guard import FloodGuard
 from ingress.metrics import IngressMetrics
 from ingress.results_fanout import ResultsFanout
+from ingress.state_flusher import StateDelta, StateFlusher, StateSource, write_state
 from providers import registry
 from providers.base import VoiceCatalog
+from state.errors import StateError
 from state.quotas import Quotas
 from state.rate_limits import RateLimits
 from state.result_routes import ResultRoutes
@@ -36,8 +38,8 @@ REDIS_MAX_CONNECTIONS = 64
 REDIS_POOL_WAIT_S = 5.0
 
 
-class LocalStream(Protocol):
-    """A session's socket on this process, as the REST API sees it."""
+class LocalStream(StateSource, Protocol):
+    """A session's socket on this process, as the REST API and the state flusher see it."""
 
     async def end_requested(self) -> None:
         """Publish the end of the stream and close once the flow has finished it."""
@@ -76,6 +78,7 @@ class IngressRuntime:
         self._run: AsyncScriptRunner | None = None
         self._publisher: AudioPublisher | None = None
         self._fanout: ResultsFanout | None = None
+        self._flusher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Connect Redis and Kafka; start the producer's and the consumer's threads."""
@@ -93,9 +96,14 @@ class IngressRuntime:
         self._publisher.start()
         self._fanout = ResultsFanout(self.cfg, self.metrics)
         await asyncio.to_thread(self._fanout.start, asyncio.get_running_loop())
+        flusher = StateFlusher(self.write_state, self.streams, self.cfg.ws_state_flush_seconds)
+        self._flusher = asyncio.create_task(flusher.run_forever())
 
     async def stop(self) -> None:
-        """Stop reading results, deliver buffered audio, close Redis."""
+        """Stop writing socket state and reading results, deliver buffered audio, close Redis."""
+        if self._flusher is not None:
+            self._flusher.cancel()
+            await asyncio.gather(self._flusher, return_exceptions=True)
         if self._fanout is not None:
             await asyncio.to_thread(self._fanout.stop)
         if self._publisher is not None:
@@ -124,6 +132,12 @@ class IngressRuntime:
         if self._run is None:
             raise NotServing("Redis is connected while the app serves")
         return await asyncio.shield(self._run(call))
+
+    async def write_state(self, deltas: list[StateDelta]) -> list[StateError | None]:
+        """Sockets' state changes in one round trip, shielded as `run` is; refusals per socket."""
+        if self._run is None:
+            raise NotServing("Redis is connected while the app serves")
+        return await asyncio.shield(write_state(self._run, self.sessions, self.routes, deltas))
 
     @property
     def publisher(self) -> AudioPublisher:

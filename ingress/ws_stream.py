@@ -45,6 +45,7 @@ from ingress.replay import after_last_seen, plan_replay, read_missed
 from ingress.results_fanout import Interruption, ResultMessage, Subscription, local_text
 from ingress.runtime import IngressRuntime, current_runtime
 from ingress.session_end import end_session
+from ingress.state_flusher import StateDelta
 from ingress.ws_messages import (
     AckMessage,
     AuthMessage,
@@ -132,7 +133,6 @@ class StreamConnection:
         self._frames_unflushed = 0
         self._subtitles_unflushed = 0
         self._cursor: ResultCursor | None = None
-        self._flushed_at = time.monotonic()
         self._tasks: list[asyncio.Task[None]] = []  # receiving and replaying
         self._sender: asyncio.Task[None] | None = None
         self._end_timer: asyncio.TimerHandle | None = None
@@ -297,9 +297,6 @@ class StreamConnection:
                 await self._on_text(data)
             else:
                 await self._on_frame(bytes(data or b""))
-            gone = await self._flush_state(force=False)
-            if gone is not None:
-                self._session_gone(gone)
 
     async def _on_frame(self, pcm: bytes) -> None:
         assert self.identity is not None
@@ -420,45 +417,47 @@ class StreamConnection:
                 )
             )
 
-    async def _flush_state(self, force: bool) -> StateError | None:
-        """Write counters, the sequence number and the acknowledged cursor (throttled)."""
+    # -- state (written for every socket together by ingress.state_flusher) -------
+
+    def take_state(self) -> StateDelta | None:
+        """Counters, resume point and cursor changed since the last write, handed over."""
         if self.identity is None:
             return None
         if not (self._frames_unflushed or self._subtitles_unflushed or self._cursor):
             return None
-        if not force and time.monotonic() - self._flushed_at < self.cfg.ws_state_flush_seconds:
-            return None
-        self._flushed_at = time.monotonic()
-        frames, subtitles, cursor = self._frames_unflushed, self._subtitles_unflushed, self._cursor
+        delta = StateDelta(
+            self.session_id,
+            self.identity.user_id,
+            self._frames_unflushed,
+            self._subtitles_unflushed,
+            self.next_seq - 1 if self.next_seq > 0 else None,
+            self._cursor,
+        )
         self._frames_unflushed = self._subtitles_unflushed = 0
         self._cursor = None
-        rt, sid = self.rt, self.session_id
+        return delta
+
+    def restore_state(self, delta: StateDelta) -> None:
+        """A write failed: its changes go into the next one."""
+        self._frames_unflushed += delta.frames
+        self._subtitles_unflushed += delta.subtitles
+        self._cursor = self._cursor or delta.cursor
+
+    def state_refused(self, refusal: StateError) -> None:
+        """The session was ended or expired elsewhere."""
+        if not self.closing.done():
+            self._session_gone(refusal)
+
+    async def _write_own_state(self) -> None:
+        """Write the last changes of this socket, at its close (Redis errors raise)."""
+        delta = self.take_state()
+        if delta is None:
+            return
         try:
-            await rt.run(
-                rt.sessions.touch(
-                    sid,
-                    self.identity.user_id,
-                    audio_chunks=frames,
-                    subtitles=subtitles,
-                    last_seq=self.next_seq - 1 if self.next_seq > 0 else None,
-                    last_event_id=cursor.event_id if cursor else None,
-                )
-            )
-        except StateError as exc:
-            return exc
+            await self.rt.write_state([delta])
         except RedisError:
-            if force:
-                raise
-            # Audio does not need Redis: keep streaming, keep the counts for the next try.
-            log.warning("stream %s: state not saved (Redis unreachable); retrying", sid)
-            self._frames_unflushed += frames
-            self._subtitles_unflushed += subtitles
-            self._cursor = self._cursor or cursor
-            return None
-        if cursor is not None:
-            with contextlib.suppress(RedisError):  # a later ack moves the cursor further anyway
-                await rt.run(rt.routes.acknowledge(sid, cursor))
-        return None
+            self.restore_state(delta)
+            raise
 
     async def _replay(self, previous: ResultRoute, last_event_id: str) -> None:
         assert self.sub is not None
@@ -500,7 +499,7 @@ class StreamConnection:
             await rt.publisher.publish(
                 EndRecord(self.session_id, self.next_seq - 1, to_ms(utc_now()))
             )
-        await self._flush_state(force=True)
+        await self._write_own_state()
         if closing.finish:
             try:
                 await end_session(rt, self.session_id, self.identity.user_id)
@@ -528,6 +527,6 @@ class StreamConnection:
         rt.flood_guard.close(self.identity.user_id)
         rt.metrics.sessions_active.dec()
         try:
-            await self._flush_state(force=True)  # an ended session refuses it: nothing to keep
+            await self._write_own_state()  # an ended session refuses it: nothing to keep
         except RedisError:
             log.warning("stream %s: its last counters were not saved", self.session_id)

@@ -53,7 +53,9 @@ class Settings:
     redis_url: str = field(default_factory=lambda: _env("REDIS_URL", "redis://127.0.0.1:6390/0"))
     topic_audio: str = field(default_factory=lambda: _env("TOPIC_AUDIO", "livedub.audio"))
     topic_results: str = field(default_factory=lambda: _env("TOPIC_RESULTS", "livedub.results"))
-    topic_partitions: int = field(default_factory=lambda: _env_int("TOPIC_PARTITIONS", 12))
+    # The most flow workers that can share the audio, and ingresses the results. Every
+    # partition adds to the broker's work on each fetch and produce: keep few on a small host.
+    topic_partitions: int = field(default_factory=lambda: _env_int("TOPIC_PARTITIONS", 4))
 
     ingress_host: str = field(default_factory=lambda: _env("INGRESS_HOST", "127.0.0.1"))
     ingress_port: int = field(default_factory=lambda: _env_int("INGRESS_PORT", 8080))

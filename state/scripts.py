@@ -92,22 +92,13 @@ class ScriptRunner:
         replies: list[Any] = [None] * len(calls)
         pending = list(range(len(calls)))
         for attempt in range(2):
-            pipe = self.client.pipeline(transaction=False)
-            for i in pending:
-                call = calls[i]
-                pipe.evalsha(call.script.sha, len(call.keys), *call.keys, *call.args)
-            for i, reply in zip(pending, pipe.execute(raise_on_error=False), strict=True):
-                replies[i] = reply
-            missing = [i for i in pending if isinstance(replies[i], NoScriptError)]
-            if not missing or attempt:
+            pipe = _queued(self.client.pipeline(transaction=False), calls, pending)
+            pending = _missing(calls, replies, pending, pipe.execute(raise_on_error=False))
+            if not pending or attempt:
                 break
-            for script in {calls[i].script.sha: calls[i].script for i in missing}.values():
+            for script in _scripts(calls, pending):
                 self.client.script_load(script.source)
-            pending = missing
-        for reply in replies:
-            if isinstance(reply, Exception):
-                raise reply
-        return [call.parse(reply) for call, reply in zip(calls, replies, strict=True)]
+        return _parsed(calls, replies, return_exceptions=False)
 
 
 class AsyncScriptRunner:
@@ -125,6 +116,61 @@ class AsyncScriptRunner:
             await self.client.script_load(script.source)
             reply = await self.client.evalsha(script.sha, len(keys), *keys, *call.args)
         return call.parse(reply)
+
+    async def run_many(self, calls: Sequence[ScriptCall[T]]) -> list[T | Exception]:
+        """Run calls in one round trip, in order; each call's error comes back in its place.
+
+        A failed connection still raises (no call has an outcome then).
+        """
+        replies: list[Any] = [None] * len(calls)
+        pending = list(range(len(calls)))
+        for attempt in range(2):
+            pipe = _queued(self.client.pipeline(transaction=False), calls, pending)
+            pending = _missing(calls, replies, pending, await pipe.execute(raise_on_error=False))
+            if not pending or attempt:
+                break
+            for script in _scripts(calls, pending):
+                await self.client.script_load(script.source)
+        return _parsed(calls, replies, return_exceptions=True)
+
+
+P = TypeVar("P", redis.client.Pipeline, redis.asyncio.client.Pipeline)
+
+
+def _queued(pipe: P, calls: Sequence[ScriptCall[Any]], pending: list[int]) -> P:
+    for i in pending:
+        call = calls[i]
+        pipe.evalsha(call.script.sha, len(call.keys), *call.keys, *call.args)
+    return pipe
+
+
+def _missing(
+    calls: Sequence[ScriptCall[Any]], replies: list[Any], pending: list[int], got: list[Any]
+) -> list[int]:
+    """Store the replies of the `pending` calls; the ones whose script Redis did not have."""
+    for i, reply in zip(pending, got, strict=True):
+        replies[i] = reply
+    return [i for i in pending if isinstance(replies[i], NoScriptError)]
+
+
+def _scripts(calls: Sequence[ScriptCall[Any]], indexes: list[int]) -> list[LuaScript]:
+    return list({calls[i].script.sha: calls[i].script for i in indexes}.values())
+
+
+def _parsed(
+    calls: Sequence[ScriptCall[T]], replies: list[Any], return_exceptions: bool
+) -> list[Any]:
+    out: list[Any] = []
+    for call, reply in zip(calls, replies, strict=True):
+        try:
+            if isinstance(reply, Exception):
+                raise reply
+            out.append(call.parse(reply))
+        except Exception as exc:
+            if not return_exceptions:
+                raise
+            out.append(exc)
+    return out
 
 
 def text(value: bytes | str) -> str:

@@ -64,7 +64,15 @@ class ResultEvent:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object clients receive (None fields dropped)."""
-        body = {k: v for k, v in asdict(self).items() if v is not None and k != "extra"}
+        # Field by field, not dataclasses.asdict: that deep-copies every value, and
+        # the flow serialises every event it emits.
+        body = {}
+        for name in _OWN_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                body[name] = value
+        if self.format is not None:
+            body["format"] = asdict(self.format)
         body.update(self.extra)
         return body
 
@@ -74,6 +82,8 @@ class ResultEvent:
 
 
 _FIELDS = set(ResultEvent.__dataclass_fields__)
+# In declaration order, so the JSON keeps its key order; `extra` is merged in, not nested.
+_OWN_FIELDS = tuple(name for name in ResultEvent.__dataclass_fields__ if name != "extra")
 
 
 def from_json(raw: bytes | str) -> ResultEvent:

@@ -63,6 +63,11 @@ class Caller:
         return created
 
 
+def ws_path(session_id: str) -> str:
+    """The stream socket's path for a session."""
+    return f"/api/v1/dubbing/ws/{session_id}"
+
+
 async def receive_json(ws: Socket, timeout: float = WAIT_S) -> dict[str, Any]:
     raw = await asyncio.wait_for(ws.receive(), timeout)
     message: dict[str, Any] = json.loads(raw)

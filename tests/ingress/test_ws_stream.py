@@ -24,14 +24,11 @@ from tests.ingress.support import (
     receive_json,
     receive_until,
     reply_partition,
+    ws_path,
 )
 from wire.audio import AudioFrame, EndRecord, StartRecord
 from wire.errors import ErrorCode
 from wire.events import ResultEvent, error_event, event_id
-
-
-def ws_path(session_id: str) -> str:
-    return f"/api/v1/dubbing/ws/{session_id}"
 
 
 def ended(session_id: str) -> ResultEvent:

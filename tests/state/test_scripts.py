@@ -6,11 +6,13 @@ import redis
 import redis.asyncio
 
 from settings import Settings
+from state.errors import StateError
 from state.quotas import Quotas
 from state.scripts import AsyncScriptRunner, LuaScript, ScriptRunner, fields, text
 from state.sessions import Sessions
 from tests.state.conftest import NOON
 from wire.audio import SessionSettings
+from wire.errors import ErrorCode
 
 
 def test_script_is_library_then_body_and_named_by_its_sha1() -> None:
@@ -80,3 +82,23 @@ def test_run_many_is_one_pipeline_that_reloads_only_what_was_missing(
     assert charges[-1].status.used_ms == 6000
     again = run_sync.run_many([usage.apply_usage(sessions[0], user, "free", 1500, now=NOON)])
     assert again[0].charged_ms == 500 and again[0].status.used_ms == 6500
+
+
+async def test_async_run_many_returns_each_calls_refusal_in_its_place(
+    run: AsyncScriptRunner, aclient: redis.asyncio.Redis, state_cfg: Settings, user: str
+) -> None:
+    sessions = Sessions(state_cfg)
+    live = SessionSettings(session_id=f"s-{user}-live", user_id=user, voice="joe")
+    await run(sessions.create(live, now=NOON))
+    await aclient.script_flush()  # the touches' script must be loaded again, once
+    outcomes = await run.run_many(
+        [
+            sessions.touch(live.session_id, user, audio_chunks=2, now=NOON),
+            sessions.touch(f"s-{user}-missing", user, audio_chunks=1, now=NOON),
+            sessions.touch(live.session_id, user, audio_chunks=3, now=NOON),
+        ]
+    )
+    first, missing, last = outcomes
+    assert isinstance(missing, StateError) and missing.code == ErrorCode.SESSION_NOT_FOUND
+    assert not isinstance(first, Exception) and not isinstance(last, Exception)
+    assert last.audio_chunks_processed == 5  # both touches ran, each once
