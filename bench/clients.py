@@ -83,6 +83,11 @@ def now_ms() -> float:
     return time.time() * 1000.0
 
 
+def rest_client(base_url: str) -> httpx.AsyncClient:
+    """A client for the REST API (plain HTTP: no TLS context to build)."""
+    return httpx.AsyncClient(base_url=base_url, timeout=30, verify=False)
+
+
 async def create_session(http: httpx.AsyncClient, token: str, plan: StreamPlan) -> str:
     """POST a session (with the CSRF token the API wants on writes); return its id."""
     auth = {"Authorization": f"Bearer {token}"}
@@ -112,20 +117,25 @@ async def stream(
     start_delay_s: float = 0.0,
     end_timeout_s: float = 60.0,
     reconnects: int = 0,
+    http: httpx.AsyncClient | None = None,
 ) -> StreamResult:
     """Create a session, stream the plan's audio at real time, end it, collect its events.
 
     With `reconnects`, a dropped socket is opened again (on the next ingress of
     `base_url` when several are given) with the last event id seen, and the
-    audio carries on from the first frame not yet sent.
+    audio carries on from the first frame not yet sent. Viewers that share an
+    `http` client (pointed at the first URL) share its connections.
     """
     urls = [base_url] if isinstance(base_url, str) else list(base_url)
     result = StreamResult()
     await asyncio.sleep(start_delay_s)
     for attempt in range(3):  # as the extension does: a dropped request is tried again
         try:
-            async with httpx.AsyncClient(base_url=urls[0], timeout=30) as http:
+            if http is not None:
                 result.session_id = await create_session(http, token, plan)
+            else:
+                async with rest_client(urls[0]) as own:
+                    result.session_id = await create_session(own, token, plan)
             break
         except (OSError, httpx.HTTPError) as exc:
             result.error = f"{type(exc).__name__}: {exc}"

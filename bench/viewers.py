@@ -20,7 +20,7 @@ from multiprocessing import get_context
 
 import uvloop
 
-from bench.clients import StreamPlan, StreamResult, stream
+from bench.clients import StreamPlan, StreamResult, rest_client, stream
 
 
 @dataclass(frozen=True)
@@ -56,15 +56,20 @@ def run_group(group: ViewerGroup) -> tuple[list[StreamResult], list[float]]:
 async def _group(group: ViewerGroup) -> tuple[list[StreamResult], list[float]]:
     delays: list[float] = []
     watch = asyncio.create_task(_watch_loop(delays))
+    # One REST client per ingress for the whole group, not one per viewer: all
+    # viewers join within a second or two, and those clients' set-up competed with the stack.
+    clients = {url: rest_client(url) for url in set(group.urls)}
     try:
         results = await asyncio.gather(
             *[
-                stream(url, token, plan, random.uniform(0, group.spread_s))
+                stream(url, token, plan, random.uniform(0, group.spread_s), http=clients[url])
                 for url, token, plan in zip(group.urls, group.tokens, group.plans, strict=True)
             ]
         )
     finally:
         watch.cancel()
+        for client in clients.values():
+            await client.aclose()
     return list(results), delays
 
 
