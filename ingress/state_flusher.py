@@ -7,8 +7,9 @@ pipeline: one touch per session (idle expiry, counters, resume point), then one
 cursor update per socket that has a new acknowledgement. A socket also writes
 its own state when it closes.
 
-One round trip for hundreds of sockets instead of one each: at a few hundred
-streams the per-call cost of a Redis command was a fifth of the ingress's CPU.
+One round trip for hundreds of sockets instead of one each: under load the
+per-call cost of a Redis command (a task, a pool checkout, a reply) was a large
+share of the ingress's CPU.
 """
 
 from __future__ import annotations
@@ -134,9 +135,13 @@ class StateFlusher:
         except RedisError:
             # Audio does not need Redis: keep streaming, keep the changes for the next round.
             log.warning("state of %d streams not saved (Redis unreachable); retrying", len(taken))
-            for source, delta in taken:
-                source.restore_state(delta)
+        except Exception:
+            # This task writes for every socket of the process: one bad round must not end it.
+            log.exception("state of %d streams not saved; retrying", len(taken))
+        else:
+            for (source, _), refusal in zip(taken, refusals, strict=True):
+                if refusal is not None:
+                    source.state_refused(refusal)
             return
-        for (source, _), refusal in zip(taken, refusals, strict=True):
-            if refusal is not None:
-                source.state_refused(refusal)
+        for source, delta in taken:
+            source.restore_state(delta)

@@ -113,3 +113,13 @@ async def test_changes_are_kept_through_a_redis_outage_and_written_after(
     assert session is not None
     assert (session.audio_chunks_processed, session.last_seq) == (7, 6)
     assert socket.delta is None and not socket.refused
+
+
+async def test_a_failed_round_keeps_the_changes_and_the_flusher_goes_on(user: str) -> None:
+    socket = Socket(StateDelta(f"s-{user}", user, frames=3, subtitles=0, last_seq=2, cursor=None))
+
+    async def broken(deltas: list[StateDelta]) -> list[StateError | None]:
+        raise ValueError("a reply the parser did not expect")
+
+    await StateFlusher(broken, {"s": socket}, INTERVAL_S).flush()  # logs, does not raise
+    assert socket.delta is not None and socket.delta.frames == 3
