@@ -31,7 +31,14 @@ from typing import Any
 import settings
 from bench.baselines import kafka_round_trip_ms, websocket_echo_ms
 from bench.clients import StreamPlan, StreamResult
-from bench.measures import lag_ms, pipeline_overheads_ms, thirds, utterance_latency_ms
+from bench.measures import (
+    lag_ms,
+    overhead_split_ms,
+    pipeline_overheads_ms,
+    slowest_moments,
+    thirds,
+    utterance_latency_ms,
+)
 from bench.plot import plot
 from bench.speech_plan import looped_plan, speech_block
 from bench.stats import cpu_percent, percentiles, sample
@@ -111,8 +118,12 @@ def no_op_run(
         not failed and last["p95"] <= LAG_BOUND_MS and last["p50"] <= first["p50"] + LAG_GROWTH_MS
     )
     overall = percentiles(values)
+    split = {name: percentiles(part) for name, part in overhead_split_ms(results).items()}
     figures = {
         "pipeline_overhead_ms": overall,
+        "overhead_to_segmenter_ms": split["to_segmenter"],
+        "overhead_after_segmenter_ms": split["after_segmenter"],
+        "slowest_events": slowest_moments(results),
         "p99_over_bare_kafka_p99": round(
             overall["p99"] / baselines["kafka_round_trip_ms"]["p99"], 2
         ),
@@ -129,7 +140,8 @@ def no_op_run(
     }
     log(
         f"  overhead p50 {overall['p50']} p99 {overall['p99']} ms "
-        f"(x{figures['p99_over_bare_kafka_p99']} bare Kafka p99), "
+        f"(x{figures['p99_over_bare_kafka_p99']} bare Kafka p99; p99 to the segmenter "
+        f"{split['to_segmenter']['p99']}, after it {split['after_segmenter']['p99']}), "
         f"lag p50 {last['p50']} p95 {last['p95']} ms (last third), "
         f"bounded={bounded}, errors={len(failed)}"
     )

@@ -54,21 +54,70 @@ def steady_window(results: list[StreamResult], warmup_ms: float = 2000.0) -> tup
     return started, stopped
 
 
+def _final_events(results: list[StreamResult]) -> list[tuple[float, dict[str, Any]]]:
+    """Final events with the pipeline's timing, received in the steady window, in arrival order."""
+    started, stopped = steady_window(results)
+    found = []
+    for result in results:
+        for received, event in result.events:
+            final = event.get("type") in FINAL_KINDS and event.get("final", True)
+            if final and event.get("source_ingress_ms") and started <= received < stopped:
+                found.append((received, event))
+    found.sort(key=lambda pair: pair[0])
+    return found
+
+
 def pipeline_overheads_ms(results: list[StreamResult]) -> list[float]:
     """Per final event in the steady window, in arrival order: the pipeline's own time.
 
     Received, minus the ingress's receipt of the frame that closed the segment,
     minus the time spent inside providers.
     """
-    started, stopped = steady_window(results)
-    timed = []
-    for result in results:
-        for received, event in result.events:
-            source = event.get("source_ingress_ms")
-            final = event.get("type") in FINAL_KINDS and event.get("final", True)
-            if final and source and started <= received < stopped:
-                timed.append((received, received - source - (event.get("provider_ms") or 0.0)))
-    return [overhead for _, overhead in sorted(timed)]
+    return [
+        received - event["source_ingress_ms"] - (event.get("provider_ms") or 0.0)
+        for received, event in _final_events(results)
+    ]
+
+
+def overhead_split_ms(results: list[StreamResult]) -> dict[str, list[float]]:
+    """The same overheads cut where the flow's segmenter closed the segment.
+
+    `to_segmenter`: the ingress publishing the frame, the audio topic, the flow
+    fetching and segmenting it. `after_segmenter`: the provider steps' hand-offs
+    (provider time left out), the results topic, the ingress's fan-out and the socket.
+    """
+    split: dict[str, list[float]] = {"to_segmenter": [], "after_segmenter": []}
+    for received, event in _final_events(results):
+        segmented = event.get("segmented_ms")
+        if segmented:
+            split["to_segmenter"].append(segmented - event["source_ingress_ms"])
+            after = received - segmented - (event.get("provider_ms") or 0.0)
+            split["after_segmenter"].append(after)
+    return split
+
+
+def slowest_moments(results: list[StreamResult], limit: int = 20) -> list[dict[str, float]]:
+    """The slowest final events, by arrival in the steady window: when they came shows a cadence.
+
+    Events stalled together arrive together; a stall that recurs (a periodic
+    snapshot, a collector) shows as slow events at a steady interval.
+    """
+    started, _ = steady_window(results)
+    timed = [
+        (received - event["source_ingress_ms"] - (event.get("provider_ms") or 0.0), received, event)
+        for received, event in _final_events(results)
+    ]
+    slowest = sorted(timed, key=lambda row: row[0], reverse=True)[:limit]
+    return [
+        {
+            "at_s": round((received - started) / 1000, 2),
+            "overhead_ms": round(overhead, 1),
+            "to_segmenter_ms": round(event["segmented_ms"] - event["source_ingress_ms"], 1)
+            if event.get("segmented_ms")
+            else -1.0,
+        }
+        for overhead, received, event in sorted(slowest, key=lambda row: row[1])
+    ]
 
 
 def lag_ms(results: list[StreamResult]) -> list[float]:

@@ -23,6 +23,7 @@ class SpeechSegment:
     final: bool
     partial_index: int = 0
     source_ingress_ms: int = 0
+    segmented_ms: int = 0  # wall clock when the segmenter closed it (benchmarks split on it)
 
     @property
     def session_id(self) -> str:

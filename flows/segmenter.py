@@ -244,6 +244,7 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
             final=final,
             partial_index=partial_index,
             source_ingress_ms=state.last_ingress_ms,
+            segmented_ms=_now_ms(),
         )
 
     def _emit_usage(self, out: list[SegmenterOutput], final: bool) -> None:

@@ -201,6 +201,7 @@ def _text_event(
         final=seg.final,
         untranslated=untranslated,
         source_ingress_ms=seg.source_ingress_ms or None,
+        segmented_ms=seg.segmented_ms or None,
         provider_ms=round(provider_ms, 1),
     )
 
@@ -323,6 +324,7 @@ def _audio_events(
             chunk=index,
             last_chunk=index == len(pieces) - 1,
             source_ingress_ms=seg.source_ingress_ms or None,
+            segmented_ms=seg.segmented_ms or None,
             provider_ms=round(provider_ms, 1),
         )
         for index, piece in enumerate(pieces)

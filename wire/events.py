@@ -57,8 +57,10 @@ class ResultEvent:
     seconds: float | None = None
     remaining_seconds: float | None = None
     # Timing for benchmarks: ingress receive time of the newest frame in the
-    # segment, and time spent inside providers for this event.
+    # segment, when the flow's segmenter closed the segment, and time spent
+    # inside providers for this event.
     source_ingress_ms: int | None = None
+    segmented_ms: int | None = None
     provider_ms: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

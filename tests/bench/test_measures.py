@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from bench.clients import StreamResult
-from bench.measures import lag_ms, pipeline_overheads_ms, steady_window
+from bench.measures import (
+    lag_ms,
+    overhead_split_ms,
+    pipeline_overheads_ms,
+    slowest_moments,
+    steady_window,
+)
 
 
 def _viewer(
@@ -51,3 +57,28 @@ def test_lag_counts_from_the_viewers_schedule_so_late_frames_show() -> None:
     ]
     viewers = [_viewer(1000, 60000, events)]
     assert lag_ms(viewers) == [400.0, 900.0]
+
+
+def test_overheads_split_where_the_segmenter_closed_the_segment() -> None:
+    events = [
+        (5000.0, {**_final("transcript", 3000, source=4990.0), "segmented_ms": 4994.0}),
+        (4000.0, {**_final("subtitle", 2000, source=3900.0, provider=60.0), "segmented_ms": 3920}),
+        (4500.0, _final("transcript", 2500, source=4480.0)),  # no stamp: not split
+    ]
+    split = overhead_split_ms([_viewer(1000, 9000, events), _viewer(1500, 20000, [])])
+    assert split == {"to_segmenter": [20.0, 4.0], "after_segmenter": [20.0, 6.0]}
+
+
+def test_the_slowest_events_come_in_arrival_order_with_their_time_in_the_window() -> None:
+    events = [
+        (4000.0 + 100 * i, {**_final("transcript", i, source=3990.0 + 100 * i), "segmented_ms": 1})
+        for i in range(10)
+    ]
+    events[7] = (4700.0, {**_final("transcript", 7, source=4600.0), "segmented_ms": 4650.0})
+    events[2] = (4200.0, {**_final("transcript", 2, source=4150.0), "segmented_ms": 4170.0})
+    slowest = slowest_moments([_viewer(1000, 9000, events), _viewer(1500, 20000, [])], limit=2)
+    # The window starts at 3500 ms (the last viewer in + 2 s).
+    assert slowest == [
+        {"at_s": 0.7, "overhead_ms": 50.0, "to_segmenter_ms": 20.0},
+        {"at_s": 1.2, "overhead_ms": 100.0, "to_segmenter_ms": 50.0},
+    ]

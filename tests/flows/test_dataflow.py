@@ -125,6 +125,8 @@ def test_each_mode_gets_its_events_and_ends_last(
         mine = [e for e in events if e.session_id == sid]
         assert mine[-1].status == "ended"
         assert len({e.id for e in mine}) == len(mine)
+        # Every result says when its segment was closed (the bench splits overheads there).
+        assert all(e.segmented_ms for e in mine if e.type in ("transcript", "subtitle", "audio"))
         assert ledger.marks[sid] == len(pcm) // 32  # every frame charged
     for sid in ("sub", "both"):
         subtitles = _of(events, sid, "subtitle")

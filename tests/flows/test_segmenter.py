@@ -49,6 +49,15 @@ def test_one_final_segment_per_sentence_with_cue_times() -> None:
     assert isinstance(out[-1], StreamEnd) and out[-1].segments == 3
 
 
+def test_segments_carry_when_they_were_closed_for_the_benchmarks_split() -> None:
+    before = time.time() * 1000
+    seg = SessionSegmenter(SegmenterConfig())
+    out = _run(seg, [StartRecord(SETTINGS), *_records(utterances(SENTENCES[0]))])
+    after = time.time() * 1000
+    stamps = [o.segmented_ms for o in out if isinstance(o, SpeechSegment)]
+    assert stamps and all(before - 1 <= stamp <= after + 1 for stamp in stamps)
+
+
 def test_out_of_order_and_repeated_frames_give_the_same_segments() -> None:
     pcm = utterances(*SENTENCES)
     ordered = _records(pcm)
