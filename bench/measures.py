@@ -67,16 +67,22 @@ def _final_events(results: list[StreamResult]) -> list[tuple[float, dict[str, An
     return found
 
 
+def _overhead(received: float, event: dict[str, Any]) -> float:
+    return float(received - event["source_ingress_ms"] - (event.get("provider_ms") or 0.0))
+
+
+def _to_segmenter(event: dict[str, Any]) -> float | None:
+    segmented = event.get("segmented_ms")
+    return float(segmented - event["source_ingress_ms"]) if segmented else None
+
+
 def pipeline_overheads_ms(results: list[StreamResult]) -> list[float]:
     """Per final event in the steady window, in arrival order: the pipeline's own time.
 
     Received, minus the ingress's receipt of the frame that closed the segment,
     minus the time spent inside providers.
     """
-    return [
-        received - event["source_ingress_ms"] - (event.get("provider_ms") or 0.0)
-        for received, event in _final_events(results)
-    ]
+    return [_overhead(received, event) for received, event in _final_events(results)]
 
 
 def overhead_split_ms(results: list[StreamResult]) -> dict[str, list[float]]:
@@ -88,11 +94,10 @@ def overhead_split_ms(results: list[StreamResult]) -> dict[str, list[float]]:
     """
     split: dict[str, list[float]] = {"to_segmenter": [], "after_segmenter": []}
     for received, event in _final_events(results):
-        segmented = event.get("segmented_ms")
-        if segmented:
-            split["to_segmenter"].append(segmented - event["source_ingress_ms"])
-            after = received - segmented - (event.get("provider_ms") or 0.0)
-            split["after_segmenter"].append(after)
+        to_segmenter = _to_segmenter(event)
+        if to_segmenter is not None:
+            split["to_segmenter"].append(to_segmenter)
+            split["after_segmenter"].append(_overhead(received, event) - to_segmenter)
     return split
 
 
@@ -103,20 +108,15 @@ def slowest_moments(results: list[StreamResult], limit: int = 20) -> list[dict[s
     snapshot, a collector) shows as slow events at a steady interval.
     """
     started, _ = steady_window(results)
-    timed = [
-        (received - event["source_ingress_ms"] - (event.get("provider_ms") or 0.0), received, event)
-        for received, event in _final_events(results)
-    ]
-    slowest = sorted(timed, key=lambda row: row[0], reverse=True)[:limit]
+    events = _final_events(results)  # in arrival order
+    slowest = sorted(events, key=lambda pair: _overhead(*pair), reverse=True)[:limit]
     return [
         {
             "at_s": round((received - started) / 1000, 2),
-            "overhead_ms": round(overhead, 1),
-            "to_segmenter_ms": round(event["segmented_ms"] - event["source_ingress_ms"], 1)
-            if event.get("segmented_ms")
-            else -1.0,
+            "overhead_ms": round(_overhead(received, event), 1),
+            "to_segmenter_ms": round(_to_segmenter(event) or -1.0, 1),
         }
-        for overhead, received, event in sorted(slowest, key=lambda row: row[1])
+        for received, event in sorted(slowest, key=lambda pair: pair[0])
     ]
 
 
