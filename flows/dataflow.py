@@ -22,6 +22,7 @@ import bytewax.operators as op
 from bytewax.dataflow import Stream, operator
 
 from flows.async_stage import AsyncStage
+from flows.audio_log import AudioLog
 from flows.concurrency import LoopThread, PerWorker
 from flows.decode import Rejected, is_record, rejected_event
 from flows.finish import Routed, SessionFinisher
@@ -62,11 +63,14 @@ def process_audio(
     providers: Callable[[], SpeechProviders],
     ledger: UsageLedger | None,
     config: SegmenterConfig,
+    audio_log: AudioLog | None = None,
 ) -> Stream[Routed]:
     """Audio records in; each session's events out with their partition, `ended` last.
 
     `providers` builds the speech engines; each worker thread builds its own,
-    with the loop its provider calls run on.
+    with the loop its provider calls run on. `audio_log` is where the records
+    came from, when that is the audio topic: snapshots then name held audio
+    instead of copying it.
     """
     workers = PerWorker(lambda: WorkerEngines(LoopThread(), providers()))
     valid = op.branch("is_record", records, is_record)
@@ -75,7 +79,11 @@ def process_audio(
     by_session = op.key_on("by_session", valid.trues, _session_of)
     segmented: Stream[SegmenterOutput] = op.key_rm(
         "segmented",
-        op.stateful_batch("segment", by_session, functools.partial(SessionSegmenter, config)),
+        op.stateful_batch(
+            "segment",
+            by_session,
+            functools.partial(SessionSegmenter, config, audio_log=audio_log),
+        ),
     )
 
     usage_ticks = op.filter_map("usage_ticks", segmented, _usage_tick)

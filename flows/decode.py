@@ -32,8 +32,10 @@ def decode_message(message: RawMessage) -> audio.AudioRecord | Rejected:
     if isinstance(message, KafkaError):
         inner = message.msg
         return Rejected(_key_text(inner.key), f"kafka error: {message.err}", _where(inner))
+    partition, offset = message.partition, message.offset
+    position = (partition, offset) if partition is not None and offset is not None else None
     try:
-        record = audio.decode(message.value or b"")
+        record = audio.decode(message.value or b"", position)
     except audio.RecordError as exc:
         return Rejected(_key_text(message.key), str(exc), _where(message))
     if message.key is not None and message.key != audio.session_key(record):

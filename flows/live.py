@@ -6,10 +6,13 @@ is the import string it hands over.
 
 from __future__ import annotations
 
+import logging
+
 import bytewax.operators as op
 from bytewax.dataflow import Dataflow
 
 import settings
+from flows.audio_log import AudioLog
 from flows.dataflow import process_audio
 from flows.decode import decode_message
 from flows.kafka_input import AudioTopicSource
@@ -38,6 +41,8 @@ def segmenter_config(cfg: settings.Settings) -> SegmenterConfig:
 def build_live_flow() -> Dataflow:
     """The production dataflow, configured from the environment."""
     cfg = settings.load()
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("flows").setLevel(logging.INFO)  # ours; libraries stay at warnings
     flow = Dataflow("livedub")
     messages = op.input(
         "audio_in",
@@ -51,6 +56,7 @@ def build_live_flow() -> Dataflow:
         lambda: SpeechProviders.from_settings(cfg),
         RedisUsageLedger.from_settings(cfg),
         segmenter_config(cfg),
+        AudioLog(cfg.kafka_bootstrap, cfg.topic_audio),
     )
     to_sink = op.key_on("to_sink", events, lambda _event: PART)
     op.output("results_out", to_sink, ResultsSink(cfg.kafka_bootstrap, cfg.topic_results))

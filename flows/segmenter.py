@@ -5,11 +5,18 @@ class (testable without a dataflow) whose whole state is a picklable
 `SessionState`, snapshotted by Bytewax recovery together with the Kafka
 offsets, so a replay after a crash re-derives the same segments with the same
 numbers (and so the same event ids), and the same usage high-water marks.
+
+The audio a session holds (open utterance, pre-roll, VAD history, leftover) is
+always the newest bytes of its stream. Frames read from the audio topic know
+their position there, so a snapshot keeps just those positions and the counts,
+and a restore reads the bytes back (`flows.audio_log`): snapshots stay small
+and the worker is not held up writing audio to the recovery store.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -17,8 +24,9 @@ from datetime import UTC, datetime
 
 from bytewax.operators import StatefulBatchLogic
 
+from flows.audio_log import AudioLog, Position
 from flows.items import RouteChange, SpeechSegment, StreamEnd, UsageTick
-from flows.vad import FRAME_MS, SpeechDetector, VadState
+from flows.vad import FRAME_BYTES, FRAME_MS, SpeechDetector, VadState
 from wire.audio import AudioFrame, AudioRecord, EndRecord, SessionSettings, StartRecord
 from wire.errors import ErrorCode
 from wire.events import ResultEvent, error_event, event_id
@@ -27,6 +35,8 @@ SAMPLES_PER_MS = 16
 BYTES_PER_MS = SAMPLES_PER_MS * 2
 
 SegmenterOutput = SpeechSegment | StreamEnd | UsageTick | RouteChange | ResultEvent
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,24 @@ class SegmenterConfig:
     with_usage: bool = True
 
 
+@dataclass(frozen=True)
+class HeldAudio:
+    """How many of the newest VAD frames (and leftover bytes) each part of the state held.
+
+    In a snapshot whose audio stayed on the topic, in place of the audio itself.
+    """
+
+    history: int
+    utterance: int
+    preroll: int
+    leftover_bytes: int
+
+    @property
+    def total_bytes(self) -> int:
+        """The stream's newest bytes that hold all of them."""
+        return self.leftover_bytes + FRAME_BYTES * max(self.history, self.utterance, self.preroll)
+
+
 @dataclass
 class SessionState:
     """A session's segmentation state; everything here is snapshotted."""
@@ -61,6 +89,11 @@ class SessionState:
     preroll: deque[bytes] = field(default_factory=deque)
     utterance: list[bytes] = field(default_factory=list)  # 30 ms frames, shared with the VAD
     utterance_bytes: int = 0
+    # The frames the held audio came from, oldest first: their topic position
+    # (None when not read from the topic) and length.
+    sources: deque[tuple[Position | None, int]] = field(default_factory=deque)
+    sources_bytes: int = 0
+    held_on_topic: HeldAudio | None = None  # set in snapshots only
     utterance_start_bytes: int = 0
     partials_emitted: int = 0
     charged_ms: int = -1
@@ -72,11 +105,20 @@ class SessionState:
 class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionState]):
     """Turns one session's records into speech segments, usage ticks and its end."""
 
-    def __init__(self, config: SegmenterConfig, resume: SessionState | None = None) -> None:
+    def __init__(
+        self,
+        config: SegmenterConfig,
+        resume: SessionState | None = None,
+        audio_log: AudioLog | None = None,
+    ) -> None:
         self.config = config
         self.state = resume if resume is not None else SessionState()
         self.detector = SpeechDetector(config.vad_aggressiveness, silence_ms=config.silence_ms)
+        self._restored_from: AudioLog | None = None
         if resume is not None:
+            if resume.held_on_topic is not None:
+                self._read_back_audio(resume.held_on_topic, audio_log)
+                self._restored_from = audio_log
             self.detector.restore(resume.vad)
 
     # -- Bytewax hooks -------------------------------------------------------
@@ -86,6 +128,9 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         out: list[SegmenterOutput] = []
         state = self.state
         state.last_activity = time.time()
+        if self._restored_from is not None:  # running again: restores are over
+            self._restored_from.forget()
+            self._restored_from = None
         for record in values:
             state.session_id = record.session_id
             if isinstance(record, StartRecord):
@@ -115,17 +160,55 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         return datetime.fromtimestamp(deadline, UTC)
 
     def snapshot(self) -> SessionState:
-        """A copy of the containers; the frames inside are immutable and shared, not copied."""
+        """A copy of the containers, with the held audio's topic positions in place of it.
+
+        Audio not read from the topic (file mode) is kept in the snapshot; the
+        frames are immutable and shared, not copied.
+        """
         state = self.state
+        vad = state.vad
+        if all(position is not None for position, _ in state.sources):
+            return dataclasses.replace(
+                state,
+                pending=dict(state.pending),
+                vad=dataclasses.replace(vad, window=deque(vad.window), history=[], leftover=b""),
+                preroll=deque(),
+                utterance=[],
+                sources=deque(state.sources),
+                held_on_topic=_held(state),
+            )
         return dataclasses.replace(
             state,
             pending=dict(state.pending),
-            vad=dataclasses.replace(
-                state.vad, window=deque(state.vad.window), history=list(state.vad.history)
-            ),
+            vad=dataclasses.replace(vad, window=deque(vad.window), history=list(vad.history)),
             preroll=deque(state.preroll),
             utterance=list(state.utterance),
+            sources=deque(state.sources),
         )
+
+    def _read_back_audio(self, held: HeldAudio, audio_log: AudioLog | None) -> None:
+        """Put the held audio back from the topic; without it, start the next utterance afresh."""
+        state = self.state
+        state.held_on_topic = None
+        positions = [position for position, _ in state.sources if position is not None]
+        frames = audio_log.frames_at(state.session_id, positions) if audio_log else None
+        pcm = b"".join(frame.pcm for frame in frames) if frames is not None else b""
+        if frames is None or len(pcm) != state.sources_bytes:
+            log.error(
+                "session %s: held audio not found on the audio topic; its open utterance is lost",
+                state.session_id,
+            )
+            state.vad.in_speech, state.vad.trailing_silence = False, 0
+            state.utterance_bytes = 0
+            state.sources, state.sources_bytes = deque(), 0
+            return
+        tail = pcm[len(pcm) - held.total_bytes :]
+        body = tail[: len(tail) - held.leftover_bytes]
+        vad_frames = [body[i : i + FRAME_BYTES] for i in range(0, len(body), FRAME_BYTES)]
+        state.vad.leftover = tail[len(body) :]
+        state.vad.history = _newest(vad_frames, held.history)
+        state.utterance = _newest(vad_frames, held.utterance)
+        state.preroll = deque(_newest(vad_frames, held.preroll))
 
     # -- frames ----------------------------------------------------------------
 
@@ -157,6 +240,16 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
             state.next_seq += 1
             state.last_ingress_ms = max(state.last_ingress_ms, ready.ingress_ms)
             self._segment_audio(ready.pcm, out)
+            self._note_source(ready)
+
+    def _note_source(self, frame: AudioFrame) -> None:
+        """Remember where the held audio came from, as far back as it reaches."""
+        state = self.state
+        state.sources.append((frame.position, len(frame.pcm)))
+        state.sources_bytes += len(frame.pcm)
+        held = _held(state).total_bytes
+        while state.sources and state.sources_bytes - state.sources[0][1] >= held:
+            state.sources_bytes -= state.sources.popleft()[1]
 
     def _continue_from(self, first_seq: int, out: list[SegmenterOutput]) -> None:
         """A (re)started stream continues at `first_seq`: stop waiting for what came before."""
@@ -294,3 +387,12 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _held(state: SessionState) -> HeldAudio:
+    vad = state.vad
+    return HeldAudio(len(vad.history), len(state.utterance), len(state.preroll), len(vad.leftover))
+
+
+def _newest(frames: list[bytes], count: int) -> list[bytes]:
+    return frames[len(frames) - count :]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import struct
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 MAGIC = b"LD"
@@ -86,6 +86,9 @@ class AudioFrame:
     capture_ms: int
     ingress_ms: int
     pcm: bytes
+    # Where the flow read the frame: (partition, offset) on the audio topic. Not
+    # encoded; lets a snapshot name the frames it holds instead of copying them.
+    position: tuple[int, int] | None = field(default=None, compare=False)
 
     @property
     def duration_ms(self) -> float:
@@ -132,8 +135,11 @@ def encode(record: AudioRecord) -> bytes:
     )
 
 
-def decode(data: bytes) -> AudioRecord:
-    """Parse a record; raise RecordError with the reason for anything malformed."""
+def decode(data: bytes, position: tuple[int, int] | None = None) -> AudioRecord:
+    """Parse a record; raise RecordError with the reason for anything malformed.
+
+    `position` is where it was read on the audio topic, kept by frames.
+    """
     if len(data) < _HEADER.size + 2:
         raise RecordError("record too short")
     magic, version, kind = _HEADER.unpack_from(data)
@@ -151,7 +157,7 @@ def decode(data: bytes) -> AudioRecord:
         raise RecordError("session id is not utf-8") from exc
     body = data[body_at:]
     if kind == KIND_FRAME:
-        return _decode_frame(session_id, body)
+        return _decode_frame(session_id, body, position)
     if kind == KIND_START:
         return _decode_start(session_id, body)
     if kind == KIND_END:
@@ -162,14 +168,14 @@ def decode(data: bytes) -> AudioRecord:
     raise RecordError(f"unknown record kind {kind}")
 
 
-def _decode_frame(session_id: str, body: bytes) -> AudioFrame:
+def _decode_frame(session_id: str, body: bytes, position: tuple[int, int] | None) -> AudioFrame:
     if len(body) < _FRAME.size:
         raise RecordError("truncated frame header")
     seq, capture_ms, ingress_ms = _FRAME.unpack_from(body)
     pcm = body[_FRAME.size :]
     if len(pcm) % BYTES_PER_SAMPLE:
         raise RecordError("PCM s16le payload must have an even length")
-    return AudioFrame(session_id, seq, capture_ms, ingress_ms, pcm)
+    return AudioFrame(session_id, seq, capture_ms, ingress_ms, pcm, position)
 
 
 def _decode_start(session_id: str, body: bytes) -> StartRecord:

@@ -6,8 +6,11 @@ import itertools
 import pickle
 import time
 
+import settings
+from flows.audio_log import AudioLog
 from flows.items import SpeechSegment, StreamEnd, UsageTick
 from flows.segmenter import SegmenterConfig, SessionSegmenter
+from tests.support.audio_topic import published
 from tests.support.speech import frames, silence, utterances
 from wire.audio import AudioFrame, EndRecord, SessionSettings, StartRecord
 from wire.events import ResultEvent
@@ -154,3 +157,58 @@ def test_partials_are_skipped_while_the_flow_is_behind() -> None:
     out = _run(SessionSegmenter(config), [StartRecord(SETTINGS), *late])
     assert not [o for o in out if isinstance(o, SpeechSegment) and not o.final]
     assert _finals(out)  # finals are never skipped
+
+
+def _cut_mid_utterance(records: list, config: SegmenterConfig) -> tuple[SessionSegmenter, int]:
+    """A segmenter fed records up to a point where it is inside an utterance."""
+    for cut in range(len(records) // 2, len(records)):
+        seg = SessionSegmenter(config)
+        _run(seg, records[:cut])
+        if seg.state.vad.in_speech and len(seg.state.utterance) > 10:
+            return seg, cut
+    raise AssertionError("no cut inside an utterance")
+
+
+def test_a_snapshot_names_held_audio_on_the_topic_and_a_restore_reads_it_back(
+    cfg: settings.Settings,
+) -> None:
+    sent = [StartRecord(SETTINGS), *_records(utterances(*SENTENCES))]
+    records = published(cfg.kafka_bootstrap, cfg.topic_audio, sent)
+    whole = _run(SessionSegmenter(SegmenterConfig()), records)
+    first, cut = _cut_mid_utterance(records, SegmenterConfig())
+    out = _run(SessionSegmenter(SegmenterConfig()), records[:cut])
+
+    snapshot = pickle.dumps(first.snapshot())
+    held = sum(len(f) for f in first.state.utterance) + len(first.state.vad.leftover)
+    assert len(snapshot) < held / 10, "the audio stays on the topic"
+    log = AudioLog(cfg.kafka_bootstrap, cfg.topic_audio)
+    resumed = SessionSegmenter(SegmenterConfig(), pickle.loads(snapshot), audio_log=log)
+    assert resumed.state.utterance == first.state.utterance
+    assert resumed.state.vad.history == first.state.vad.history
+    out += _run(resumed, records[cut:])
+    assert [(s.segment, s.pcm) for s in _finals(out)] == [
+        (s.segment, s.pcm) for s in _finals(whole)
+    ]
+
+
+def test_a_restore_whose_audio_is_gone_drops_the_open_utterance_and_goes_on(
+    cfg: settings.Settings,
+) -> None:
+    sent = [StartRecord(SETTINGS), *_records(utterances(*SENTENCES))]
+    records = published(cfg.kafka_bootstrap, cfg.topic_audio, sent)
+    first, cut = _cut_mid_utterance(records, SegmenterConfig())
+    before = _finals(_run(SessionSegmenter(SegmenterConfig()), records[:cut]))
+    elsewhere = AudioLog(cfg.kafka_bootstrap, cfg.topic_results)  # holds none of these frames
+    resumed = SessionSegmenter(SegmenterConfig(), first.snapshot(), audio_log=elsewhere)
+    after = _finals(_run(resumed, [*records[cut:], EndRecord("s1", 10_000, 0)]))
+    # The cut utterance is lost, not mangled: what follows is still found and numbered on.
+    assert [s.segment for s in after] == list(range(len(before), len(before) + len(after)))
+    assert after and all(s.start_ms >= records[cut].seq * 100 for s in after)
+
+
+def test_audio_not_read_from_the_topic_stays_in_the_snapshot() -> None:
+    records = [StartRecord(SETTINGS), *_records(utterances(*SENTENCES))]
+    first, _cut = _cut_mid_utterance(records, SegmenterConfig())
+    snapshot = first.snapshot()
+    assert snapshot.held_on_topic is None
+    assert snapshot.utterance == first.state.utterance
