@@ -1,7 +1,9 @@
 """`just bench`: simulated viewers through the whole stack, figures as ratios to same-run limits.
 
 1. Limits: a bare Kafka produce->consume round trip on the same broker and a
-   bare WebSocket echo on the same server stack.
+   bare WebSocket echo on the same server stack. The Kafka round trip is
+   measured again beside each no-op load, in a process of its own: what the
+   load does to a bare Kafka hop on these two cores.
 2. Capacity and pipeline overhead (no-op providers, so the pipeline is what is
    measured): N viewers stream 100 ms frames in real time; per event, received
    minus the ingress's receipt of the frame that closed the segment minus the
@@ -25,7 +27,10 @@ import os
 import random
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +46,7 @@ from bench.measures import (
     utterance_latency_ms,
 )
 from bench.plot import plot
+from bench.recovery_store import newest_snapshot_bytes
 from bench.speech_plan import looped_plan, speech_block
 from bench.stats import cpu_percent, percentiles, sample
 from bench.viewers import ViewerGroup, ViewersRun, run_viewers
@@ -58,6 +64,8 @@ COMMON = {
 LAG_BOUND_MS = 1000.0
 LAG_GROWTH_MS = 100.0
 WARMUP_STREAMS = 100
+PCM_BYTES_PER_S = 32000
+PROBE_MARGIN_S = 3.0  # the probe beside a load skips its start and end
 
 
 def log(message: str) -> None:
@@ -110,7 +118,26 @@ def no_op_run(
 ) -> tuple[list[float], dict[str, Any]]:
     """One no-op load: overheads in arrival order, and its figures against the baselines."""
     processes = -(-len(plans) // per_process)
-    results, usage = measure_load(stack, plans, spread_s=1.0, processes=processes)
+    seconds = max(plan.pcm_bytes for plan in plans) / PCM_BYTES_PER_S
+    # The bare round trip again, beside this load: the steady part of the run.
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as probe:
+        beside = probe.submit(
+            kafka_round_trip_ms,
+            stack.broker.bootstrap,
+            count=1_000_000,
+            start_after_s=PROBE_MARGIN_S,
+            within_s=seconds - 2 * PROBE_MARGIN_S,
+        )
+        # And the flow's snapshot size in the middle of the run, every session open.
+        snapshot: dict[str, Any] = {}
+        look = threading.Timer(
+            seconds / 2,
+            lambda: snapshot.update(newest_snapshot_bytes(Path(stack.cfg.recovery_dir))),
+        )
+        look.start()
+        results, usage = measure_load(stack, plans, spread_s=1.0, processes=processes)
+        look.join()
+        kafka_beside = percentiles(beside.result())
     values = pipeline_overheads_ms(results)
     lags = lag_ms(results)
     first, last = thirds(lags)
@@ -128,9 +155,12 @@ def no_op_run(
         "p99_over_bare_kafka_p99": round(
             overall["p99"] / baselines["kafka_round_trip_ms"]["p99"], 2
         ),
+        "kafka_round_trip_beside_ms": kafka_beside,
+        "p99_over_bare_kafka_beside_p99": round(overall["p99"] / kafka_beside["p99"], 2),
         "p50_over_bare_websocket_p50": round(
             overall["p50"] / baselines["websocket_echo_ms"]["p50"], 1
         ),
+        "flow_snapshot": snapshot,
         "lag_ms": percentiles(lags),
         "lag_first_third_ms": first,
         "lag_last_third_ms": last,
@@ -141,7 +171,8 @@ def no_op_run(
     }
     log(
         f"  overhead p50 {overall['p50']} p99 {overall['p99']} ms "
-        f"(x{figures['p99_over_bare_kafka_p99']} bare Kafka p99; p99 to the segmenter "
+        f"(x{figures['p99_over_bare_kafka_p99']} bare Kafka p99, "
+        f"x{figures['p99_over_bare_kafka_beside_p99']} beside the load; p99 to the segmenter "
         f"{split['to_segmenter']['p99']}, after it {split['after_segmenter']['p99']}), "
         f"lag p50 {last['p50']} p95 {last['p95']} ms (last third), "
         f"bounded={bounded}, errors={len(failed)}"
@@ -163,19 +194,20 @@ def capacity(
     stack = FullStack(workdir / "noop", ingresses=ingresses, env={**COMMON, **NOOP})
     stack.start()
     try:
-        log("baseline: bare Kafka round trip")
-        baselines = {
-            "kafka_round_trip_ms": percentiles(kafka_round_trip_ms(stack.broker.bootstrap))
-        }
-        log("baseline: bare WebSocket echo")
-        baselines["websocket_echo_ms"] = percentiles(websocket_echo_ms())
         if counts and warmup_seconds > 0:
             # A fresh JVM interprets before it compiles: the broker needs far more CPU
-            # in its first minute. Measure the stack as it runs, warm.
+            # in its first minute, and answers slower. Measure it (the bare round trip
+            # too) as it runs, warm.
             viewers = min(max(counts), WARMUP_STREAMS)
             log(f"warming the stack up: {viewers} streams for {warmup_seconds:.0f}s")
             warm = looped_plan(block, warmup_seconds, target_language="en")
             run_clients(stack, [warm] * viewers, spread_s=1.0)
+        log("baseline: bare Kafka round trip")
+        baselines = {
+            "kafka_round_trip_ms": percentiles(kafka_round_trip_ms(stack.broker.bootstrap, 2000))
+        }
+        log("baseline: bare WebSocket echo")
+        baselines["websocket_echo_ms"] = percentiles(websocket_echo_ms())
         figures: dict[str, Any] = {}
         overheads: dict[int, list[float]] = {}
         for count in counts:

@@ -1,7 +1,9 @@
 """The limits each figure is compared with, measured in the same run on the same machine.
 
 - A bare confluent-kafka produce -> consume round trip on the same broker, with
-  the producer and consumer settings the pipeline itself uses.
+  the producer and consumer settings the pipeline itself uses: once on the
+  idle broker, and again beside each load (in a process of its own), so the
+  stretch the load itself puts on a bare Kafka hop shows too.
 - A bare WebSocket echo on the same server stack (Quart on Hypercorn).
 """
 
@@ -22,8 +24,17 @@ from devstack.prereqs import free_port, port_accepts
 from devstack.processes import wait_until
 
 
-def kafka_round_trip_ms(bootstrap: str, count: int = 500, interval_s: float = 0.005) -> list[float]:
-    """Produce small records one at a time and time each until the consumer has it."""
+def kafka_round_trip_ms(
+    bootstrap: str,
+    count: int = 500,
+    interval_s: float = 0.005,
+    start_after_s: float = 0.0,
+    within_s: float | None = None,
+) -> list[float]:
+    """Produce small records one at a time and time each until the consumer has it.
+
+    `count` of them, or as many as fit in `within_s` after a pause of `start_after_s`.
+    """
     topic = f"bench.rtt.{uuid.uuid4().hex[:8]}"
     create_topics(bootstrap, [topic], 1)
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": "0", "acks": "all"})
@@ -37,9 +48,13 @@ def kafka_round_trip_ms(bootstrap: str, count: int = 500, interval_s: float = 0.
         }
     )
     consumer.assign([TopicPartition(topic, 0, 0)])
-    latencies = []
+    latencies: list[float] = []
+    time.sleep(start_after_s)
+    stop = time.monotonic() + within_s if within_s is not None else float("inf")
     try:
         for i in range(count):
+            if time.monotonic() >= stop:
+                break
             sent = time.perf_counter()
             producer.produce(topic, value=str(i).encode())
             producer.poll(0)
