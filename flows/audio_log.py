@@ -37,6 +37,7 @@ class AudioLog:
         self._lock = threading.Lock()  # each worker thread restores its own sessions
         self._fetched: dict[int, tuple[int, int]] = {}  # partition -> offsets read, inclusive
         self._frames: dict[Position, audio.AudioFrame] = {}
+        self._consumer: Consumer | None = None  # open while restores go on
 
     def frames_at(
         self, session_id: str, positions: Sequence[Position]
@@ -57,6 +58,9 @@ class AudioLog:
         with self._lock:
             self._fetched.clear()
             self._frames.clear()
+            if self._consumer is not None:
+                self._consumer.close()
+                self._consumer = None
 
     def _cover(self, partition: int, low: int, high: int) -> None:
         """Fetch whatever of offsets low..high this partition has not had yet."""
@@ -73,37 +77,38 @@ class AudioLog:
 
     def _fetch(self, partition: int, low: int, high: int) -> None:
         log.info("audio log: reading partition %d offsets %d..%d to restore", partition, low, high)
-        consumer = Consumer(
-            {
-                "bootstrap.servers": self._bootstrap,
-                "group.id": "livedub-flow-restore",  # required by librdkafka; nothing committed
-                "enable.auto.commit": "false",
-                "auto.offset.reset": "earliest",  # expired frames are simply not found
-                "enable.partition.eof": "true",
-            }
-        )
-        try:
-            consumer.assign([TopicPartition(self._topic, partition, low)])
-            deadline = time.monotonic() + READ_TIMEOUT_S
-            while time.monotonic() < deadline:
-                for message in consumer.consume(FETCH_BATCH, 0.5):
-                    error = message.error()
-                    if error is not None:
-                        if error.code() == KafkaError._PARTITION_EOF:
-                            return
-                        log.warning("audio log: partition %d: %s", partition, error)
-                        continue
-                    offset = message.offset()
-                    if offset is None or offset > high:
-                        return
-                    self._keep(partition, offset, message.value())
-                    if offset == high:
-                        return
-            log.error(
-                "audio log: partition %d offsets %d..%d not read in time", partition, low, high
+        if self._consumer is None:
+            self._consumer = Consumer(
+                {
+                    "bootstrap.servers": self._bootstrap,
+                    "group.id": "livedub-flow-restore",  # required by librdkafka; nothing committed
+                    "enable.auto.commit": "false",
+                    "auto.offset.reset": "earliest",  # expired frames are simply not found
+                    "enable.partition.eof": "true",
+                    # A fetch left waiting at a partition's end holds up the next assign.
+                    "fetch.wait.max.ms": "10",
+                }
             )
-        finally:
-            consumer.close()
+        self._consumer.assign([TopicPartition(self._topic, partition, low)])
+        deadline = time.monotonic() + READ_TIMEOUT_S
+        wanted = low
+        while time.monotonic() < deadline:
+            # Ask for exactly what is left: `consume` returns once it has that many.
+            for message in self._consumer.consume(min(FETCH_BATCH, high - wanted + 1), 1.0):
+                error = message.error()
+                if error is not None:
+                    if error.code() == KafkaError._PARTITION_EOF:
+                        return
+                    log.warning("audio log: partition %d: %s", partition, error)
+                    continue
+                offset = message.offset()
+                if offset is None or offset > high:
+                    return
+                self._keep(partition, offset, message.value())
+                if offset == high:
+                    return
+                wanted = offset + 1
+        log.error("audio log: partition %d offsets %d..%d not read in time", partition, low, high)
 
     def _keep(self, partition: int, offset: int, value: bytes | None) -> None:
         try:
