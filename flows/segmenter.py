@@ -167,7 +167,7 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         """
         state = self.state
         vad = state.vad
-        if all(position is not None for position, _ in state.sources):
+        if state.sources and all(position is not None for position, _ in state.sources):
             return dataclasses.replace(
                 state,
                 pending=dict(state.pending),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import pickle
 import time
+
+import pytest
 
 import settings
 from flows.audio_log import AudioLog
@@ -212,3 +215,14 @@ def test_audio_not_read_from_the_topic_stays_in_the_snapshot() -> None:
     snapshot = first.snapshot()
     assert snapshot.held_on_topic is None
     assert snapshot.utterance == first.state.utterance
+
+
+def test_a_session_holding_no_audio_restores_without_reading_anything(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seg = SessionSegmenter(SegmenterConfig())
+    _run(seg, [StartRecord(SETTINGS)])
+    resumed = SessionSegmenter(SegmenterConfig(), pickle.loads(pickle.dumps(seg.snapshot())))
+    out = _run(resumed, [*_records(utterances(SENTENCES[0])), EndRecord("s1", 10_000, 0)])
+    assert [s.segment for s in _finals(out)] == [0]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
