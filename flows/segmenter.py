@@ -72,7 +72,7 @@ class HeldAudio:
     @property
     def total_bytes(self) -> int:
         """The stream's newest bytes that hold all of them."""
-        return self.leftover_bytes + FRAME_BYTES * max(self.history, self.utterance, self.preroll)
+        return _bytes_held(self.history, self.utterance, self.preroll, self.leftover_bytes)
 
 
 @dataclass
@@ -247,7 +247,10 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         state = self.state
         state.sources.append((frame.position, len(frame.pcm)))
         state.sources_bytes += len(frame.pcm)
-        held = _held(state).total_bytes
+        vad = state.vad
+        held = _bytes_held(
+            len(vad.history), len(state.utterance), len(state.preroll), len(vad.leftover)
+        )
         while state.sources and state.sources_bytes - state.sources[0][1] >= held:
             state.sources_bytes -= state.sources.popleft()[1]
 
@@ -387,6 +390,10 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _bytes_held(history: int, utterance: int, preroll: int, leftover_bytes: int) -> int:
+    return leftover_bytes + FRAME_BYTES * max(history, utterance, preroll)
 
 
 def _held(state: SessionState) -> HeldAudio:

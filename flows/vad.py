@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import webrtcvad
 
@@ -36,9 +37,8 @@ class VadState:
     history: list[bytes] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class VadDecision:
-    """One 30 ms frame and what it means for the utterance."""
+class VadDecision(NamedTuple):
+    """One 30 ms frame and what it means for the utterance (a tuple: one per 30 ms of audio)."""
 
     frame: bytes
     starts: bool
