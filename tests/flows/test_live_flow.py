@@ -100,13 +100,15 @@ def test_utterances_through_the_broker_become_all_event_kinds(
     assert _usage(cfg, session) == (len(pcm) // 32, len(pcm) // 32)
 
 
-@pytest.mark.parametrize("snapshot_s", ["1", "60"])
+@pytest.mark.parametrize(("snapshot_s", "workers"), [("1", "1"), ("1", "2"), ("60", "1")])
 def test_killed_flow_resumes_without_losing_segments_or_charging_twice(
-    cfg: settings.Settings, tmp_path: Path, results: ResultReader, snapshot_s: str
+    cfg: settings.Settings, tmp_path: Path, results: ResultReader, snapshot_s: str, workers: str
 ) -> None:
     # With 60 s between snapshots the kill comes before the first one, so the
     # restart replays the whole stream: every event before the kill comes twice.
-    flow = FlowProcess(cfg, tmp_path / "flow.log", {"SNAPSHOT_INTERVAL_SECONDS": snapshot_s})
+    # With 1 s, the restart reads the held audio back from the topic, on each worker.
+    env = {"SNAPSHOT_INTERVAL_SECONDS": snapshot_s, "FLOW_WORKERS": workers}
+    flow = FlowProcess(cfg, tmp_path / "flow.log", env)
     flow.start()
     try:
         _kill_and_resume(cfg, flow, results, replays_all=snapshot_s == "60")
