@@ -136,3 +136,16 @@ def lag_ms(results: list[StreamResult]) -> list[float]:
             if end_ms is not None and started <= received < stopped:
                 timed.append((received, received - result.utterance_end_ms(int(end_ms))))
     return [lag for _, lag in sorted(timed)]
+
+
+def most_streams_held(bounded: dict[int, bool]) -> int:
+    """The most streams that held, with every smaller count measured holding too (0: none).
+
+    A count that held after a smaller one failed is luck on a noisy machine, not capacity.
+    """
+    most = 0
+    for count in sorted(bounded):
+        if not bounded[count]:
+            break
+        most = count
+    return most

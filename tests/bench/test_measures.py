@@ -7,6 +7,7 @@ from typing import Any
 from bench.clients import StreamResult
 from bench.measures import (
     lag_ms,
+    most_streams_held,
     overhead_split_ms,
     pipeline_overheads_ms,
     slowest_moments,
@@ -82,3 +83,10 @@ def test_the_slowest_events_come_in_arrival_order_with_their_time_in_the_window(
         {"at_s": 0.7, "overhead_ms": 50.0, "to_segmenter_ms": 20.0},
         {"at_s": 1.2, "overhead_ms": 100.0, "to_segmenter_ms": 50.0},
     ]
+
+
+def test_capacity_is_the_most_streams_held_with_every_smaller_count_holding() -> None:
+    assert most_streams_held({100: True, 400: True, 500: False}) == 400
+    assert most_streams_held({500: True, 100: True, 400: False}) == 100  # 500 was luck
+    assert most_streams_held({10: False, 100: True}) == 0
+    assert most_streams_held({}) == 0
