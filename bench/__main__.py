@@ -11,8 +11,8 @@
    segment, with the slowest events' times. Lag, per utterance: final
    transcript received minus when its speech was due to leave the viewer. It
    is bounded when its last third's p95 is under a second and its p50 within
-   100 ms of the first third's. Viewers tune in at random points of the programme; one more run
-   has them all in step (the burst case).
+   100 ms of the first third's. Viewers tune in at random points of the
+   programme; one more run has them all in step (the burst case).
 3. The offline speech stack (Whisper, Apertium, Piper; en->es, dubbing and
    subtitles): utterance end -> first and final subtitle, -> first dubbed audio.
 
@@ -42,7 +42,7 @@ from bench.measures import (
     most_streams_held,
     overhead_split_ms,
     pipeline_overheads_ms,
-    slowest_moments,
+    slowest_events,
     thirds,
     utterance_latency_ms,
 )
@@ -53,6 +53,7 @@ from bench.stats import cpu_percent, percentiles, sample
 from bench.viewers import ViewerGroup, ViewersRun, run_viewers
 from devstack.full_stack import FullStack
 from ingress.dev_token import mint_dev_token
+from wire.audio import BYTES_PER_SAMPLE, SAMPLE_RATE
 
 NOOP = {"STT_PROVIDER": "noop", "TRANSLATION_PROVIDER": "noop", "TTS_PROVIDER": "noop"}
 COMMON = {
@@ -65,7 +66,6 @@ COMMON = {
 LAG_BOUND_MS = 1000.0
 LAG_GROWTH_MS = 100.0
 WARMUP_STREAMS = 100
-PCM_BYTES_PER_S = 32000
 PROBE_MARGIN_S = 3.0  # the probe beside a load skips its start and end
 PROBE_INTERVAL_S = 0.02
 
@@ -120,7 +120,7 @@ def no_op_run(
 ) -> tuple[list[float], dict[str, Any]]:
     """One no-op load: overheads in arrival order, and its figures against the baselines."""
     processes = -(-len(plans) // per_process)
-    seconds = max(plan.pcm_bytes for plan in plans) / PCM_BYTES_PER_S
+    seconds = max(plan.pcm_bytes for plan in plans) / (SAMPLE_RATE * BYTES_PER_SAMPLE)
     # The bare round trip again, beside this load: the steady part of the run, at
     # a gentle pace (a record every 20 ms) so the probe adds little to the load.
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as probe:
@@ -155,7 +155,7 @@ def no_op_run(
         "pipeline_overhead_ms": overall,
         "overhead_to_segmenter_ms": split["to_segmenter"],
         "overhead_after_segmenter_ms": split["after_segmenter"],
-        "slowest_events": slowest_moments(results),
+        "slowest_events": slowest_events(results),
         "p99_over_bare_kafka_p99": round(
             overall["p99"] / baselines["kafka_round_trip_ms"]["p99"], 2
         ),

@@ -101,7 +101,7 @@ def overhead_split_ms(results: list[StreamResult]) -> dict[str, list[float]]:
     return split
 
 
-def slowest_moments(results: list[StreamResult], limit: int = 20) -> list[dict[str, float]]:
+def slowest_events(results: list[StreamResult], limit: int = 20) -> list[dict[str, float]]:
     """The slowest final events, by arrival in the steady window: when they came shows a cadence.
 
     Events stalled together arrive together; a stall that recurs (a periodic

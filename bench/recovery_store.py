@@ -7,6 +7,7 @@ so a snapshot's size is time the worker is not moving events.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 NEWEST = """
@@ -20,7 +21,7 @@ def newest_snapshot_bytes(recovery_dir: Path) -> dict[str, dict[str, int]]:
     """Per step of the newest snapshot (summed over the store's partitions): keys and bytes."""
     steps: dict[str, dict[str, int]] = {}
     for part in sorted(recovery_dir.glob("part-*.sqlite3")):
-        with sqlite3.connect(f"file:{part}?mode=ro", uri=True, timeout=5) as db:
+        with closing(sqlite3.connect(f"file:{part}?mode=ro", uri=True, timeout=5)) as db:
             for step, keys, size in db.execute(NEWEST):
                 entry = steps.setdefault(step, {"keys": 0, "bytes": 0})
                 entry["keys"] += keys

@@ -167,17 +167,7 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         """
         state = self.state
         vad = state.vad
-        if state.sources and all(position is not None for position, _ in state.sources):
-            return dataclasses.replace(
-                state,
-                pending=dict(state.pending),
-                vad=dataclasses.replace(vad, window=deque(vad.window), history=[], leftover=b""),
-                preroll=deque(),
-                utterance=[],
-                sources=deque(state.sources),
-                held_on_topic=_held(state),
-            )
-        return dataclasses.replace(
+        copy = dataclasses.replace(
             state,
             pending=dict(state.pending),
             vad=dataclasses.replace(vad, window=deque(vad.window), history=list(vad.history)),
@@ -185,6 +175,11 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
             utterance=list(state.utterance),
             sources=deque(state.sources),
         )
+        if state.sources and all(position is not None for position, _ in state.sources):
+            copy.held_on_topic = _held(state)
+            copy.vad.history, copy.vad.leftover = [], b""
+            copy.preroll, copy.utterance = deque(), []
+        return copy
 
     def _read_back_audio(self, held: HeldAudio, audio_log: AudioLog | None) -> None:
         """Put the held audio back from the topic; without it, start the next utterance afresh."""

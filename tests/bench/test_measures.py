@@ -10,7 +10,7 @@ from bench.measures import (
     most_streams_held,
     overhead_split_ms,
     pipeline_overheads_ms,
-    slowest_moments,
+    slowest_events,
     steady_window,
 )
 
@@ -77,7 +77,7 @@ def test_the_slowest_events_come_in_arrival_order_with_their_time_in_the_window(
     ]
     events[7] = (4700.0, {**_final("transcript", 7, source=4600.0), "segmented_ms": 4650.0})
     events[2] = (4200.0, {**_final("transcript", 2, source=4150.0), "segmented_ms": 4170.0})
-    slowest = slowest_moments([_viewer(1000, 9000, events), _viewer(1500, 20000, [])], limit=2)
+    slowest = slowest_events([_viewer(1000, 9000, events), _viewer(1500, 20000, [])], limit=2)
     # The window starts at 3500 ms (the last viewer in + 2 s).
     assert slowest == [
         {"at_s": 0.7, "overhead_ms": 50.0, "to_segmenter_ms": 20.0},

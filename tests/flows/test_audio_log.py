@@ -14,7 +14,7 @@ def _frames(session: str, count: int) -> list[AudioFrame]:
 
 def test_a_sessions_frames_come_back_by_position_in_the_order_asked(cfg: settings.Settings) -> None:
     mixed = [f for pair in zip(_frames("a", 30), _frames("b", 30), strict=True) for f in pair]
-    back = [r for r in published(cfg.kafka_bootstrap, cfg.topic_audio, mixed)]
+    back = published(cfg.kafka_bootstrap, cfg.topic_audio, mixed)
     mine = [r for r in back if isinstance(r, AudioFrame) and r.session_id == "a"][5:25]
     positions = [f.position for f in mine if f.position is not None]
     log = AudioLog(cfg.kafka_bootstrap, cfg.topic_audio)
