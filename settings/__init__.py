@@ -150,6 +150,9 @@ class Settings:
         default_factory=lambda: _env_float("BACKUP_INTERVAL_SECONDS", 0.0)
     )
     flow_workers: int = field(default_factory=lambda: _env_int("FLOW_WORKERS", 1))
+    # The flow's nice value. Every frame passes its one worker thread: on cores it
+    # shares with the ingress and Kafka it must run first, or it falls behind first.
+    flow_nice: int = field(default_factory=lambda: _env_int("FLOW_NICE", -10))
     recovery_partitions: int = field(default_factory=lambda: _env_int("RECOVERY_PARTITIONS", 1))
 
     vad_silence_ms: int = field(default_factory=lambda: _env_int("VAD_SILENCE_MS", 330))
