@@ -27,6 +27,7 @@ from bytewax.operators import StatefulBatchLogic
 from flows.audio_log import AudioLog, Position
 from flows.items import RouteChange, SpeechSegment, StreamEnd, UsageTick
 from flows.vad import FRAME_BYTES, FRAME_MS, SpeechDetector, VadState
+from state.quotas import PREMIUM
 from wire.audio import AudioFrame, AudioRecord, EndRecord, SessionSettings, StartRecord
 from wire.errors import ErrorCode
 from wire.events import ResultEvent, error_event, event_id
@@ -55,6 +56,11 @@ class SegmenterConfig:
     backlog_warn_ms: int = 3000
     vad_aggressiveness: int = 2
     with_usage: bool = True
+    # Free sessions tick every second: their quota is enforced on ticks. Premium
+    # ones have none to enforce (the extension ignores their remaining time), so
+    # a tick every 10 s keeps the ledger current with a tenth of the events.
+    usage_tick_ms: int = 1000
+    unmetered_usage_tick_ms: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -343,9 +349,14 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         if not self.config.with_usage or state.settings is None:
             return
         processed_ms = (state.processed_bytes + len(state.vad.leftover)) // BYTES_PER_MS
-        # A tick per second of audio is enough to enforce quotas; the final one
-        # carries the exact remainder.
-        if final or processed_ms // 1000 > max(state.charged_ms, 0) // 1000:
+        config = self.config
+        every = (
+            config.unmetered_usage_tick_ms
+            if state.settings.tier == PREMIUM
+            else config.usage_tick_ms
+        )
+        # The final tick carries the exact remainder.
+        if final or processed_ms // every > max(state.charged_ms, 0) // every:
             out.append(UsageTick(state.settings, processed_ms, final=final))
             state.charged_ms = processed_ms
 

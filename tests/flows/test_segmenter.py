@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import pickle
@@ -87,6 +88,18 @@ def test_usage_counts_every_accepted_frame_once() -> None:
     assert ticks[-1].final
     assert ticks[-1].processed_ms == len(pcm) // 32
     assert [t.processed_ms for t in ticks] == sorted(t.processed_ms for t in ticks)
+
+
+@pytest.mark.parametrize(("tier", "every_ms"), [("free", 1000), ("premium", 10_000)])
+def test_free_sessions_tick_every_second_and_premium_ones_every_ten(
+    tier: str, every_ms: int
+) -> None:
+    pcm = utterances(*SENTENCES) + silence(20_000)
+    settings = dataclasses.replace(SETTINGS, tier=tier)
+    out = _run(SessionSegmenter(SegmenterConfig()), [StartRecord(settings), *_records(pcm)])
+    marks = [t.processed_ms for t in out if isinstance(t, UsageTick)]
+    # One tick as each step of audio completes (a batch is half a second).
+    assert [m // every_ms for m in marks] == list(range(1, len(pcm) // 32 // every_ms + 1))
 
 
 def test_long_speech_is_cut_at_the_maximum_length() -> None:
