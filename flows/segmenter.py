@@ -27,7 +27,7 @@ from bytewax.operators import StatefulBatchLogic
 from flows.audio_log import AudioLog, Position
 from flows.items import RouteChange, SpeechSegment, StreamEnd, UsageTick
 from flows.vad import FRAME_BYTES, FRAME_MS, SpeechDetector, VadState
-from state.quotas import PREMIUM
+from state.quotas import has_quota
 from wire.audio import AudioFrame, AudioRecord, EndRecord, SessionSettings, StartRecord
 from wire.errors import ErrorCode
 from wire.events import ResultEvent, error_event, event_id
@@ -351,9 +351,9 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         processed_ms = (state.processed_bytes + len(state.vad.leftover)) // BYTES_PER_MS
         config = self.config
         every = (
-            config.unmetered_usage_tick_ms
-            if state.settings.tier == PREMIUM
-            else config.usage_tick_ms
+            config.usage_tick_ms
+            if has_quota(state.settings.tier)
+            else config.unmetered_usage_tick_ms
         )
         # The final tick carries the exact remainder.
         if final or processed_ms // every > max(state.charged_ms, 0) // every:

@@ -34,6 +34,12 @@ PREMIUM = "premium"
 # settled against the day it was made.
 DAY_KEY_RETENTION = timedelta(days=1)
 
+
+def has_quota(tier: str) -> bool:
+    """Whether the tier has a daily limit to enforce (premium has none)."""
+    return tier != PREMIUM
+
+
 _RESERVE = LuaScript.load("quota_reserve", "quota_lib")
 _SETTLE = LuaScript.load("quota_settle", "quota_lib")
 _STATUS = LuaScript.load("quota_status", "quota_lib")
@@ -130,7 +136,7 @@ class QuotaPolicy:
 
     def limit_ms(self, tier: str) -> int | None:
         """The day's limit for a tier; None for premium."""
-        return None if tier == PREMIUM else self.free_limit_ms
+        return self.free_limit_ms if has_quota(tier) else None
 
     def day_keys(self, user_id: str, day: date) -> list[str]:
         """The day hash and the holds zset, in the order the scripts take them."""
