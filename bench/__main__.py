@@ -5,10 +5,11 @@
    measured again beside each no-op load, in a process of its own: what the
    load does to a bare Kafka hop on these two cores.
 2. Capacity and pipeline overhead (no-op providers, so the pipeline is what is
-   measured): N viewers stream 100 ms frames in real time; per event, received
-   minus the ingress's receipt of the frame that closed the segment minus the
-   time inside providers, also cut where the flow's segmenter closed the
-   segment, with the slowest events' times. Lag, per utterance: final
+   measured): N viewers stream 100 ms frames in real time; per event, the
+   ingress sending it on the viewer's socket minus the ingress's receipt of the
+   frame that closed the segment minus the time inside providers, also cut
+   where the flow's segmenter closed the segment, with the slowest events'
+   times; and the same up to the viewer's receipt. Lag, per utterance: final
    transcript received minus when its speech was due to leave the viewer. It
    is bounded when its last third's p95 is under a second and its p50 within
    100 ms of the first third's. Viewers tune in at random points of the
@@ -41,6 +42,7 @@ from bench.measures import (
     lag_ms,
     most_streams_held,
     overhead_split_ms,
+    overheads_to_viewer_ms,
     pipeline_overheads_ms,
     slowest_events,
     thirds,
@@ -151,14 +153,16 @@ def no_op_run(
     )
     overall = percentiles(values)
     split = {name: percentiles(part) for name, part in overhead_split_ms(results).items()}
+    to_viewer = percentiles(overheads_to_viewer_ms(results))
+    kafka_p99 = baselines["kafka_round_trip_ms"]["p99"]
     figures = {
         "pipeline_overhead_ms": overall,
         "overhead_to_segmenter_ms": split["to_segmenter"],
         "overhead_after_segmenter_ms": split["after_segmenter"],
+        "overhead_to_viewer_ms": to_viewer,
         "slowest_events": slowest_events(results),
-        "p99_over_bare_kafka_p99": round(
-            overall["p99"] / baselines["kafka_round_trip_ms"]["p99"], 2
-        ),
+        "p99_over_bare_kafka_p99": round(overall["p99"] / kafka_p99, 2),
+        "to_viewer_p99_over_bare_kafka_p99": round(to_viewer["p99"] / kafka_p99, 2),
         "kafka_round_trip_beside_ms": kafka_beside,
         "p99_over_bare_kafka_beside_p99": round(overall["p99"] / kafka_beside["p99"], 2),
         "p50_over_bare_websocket_p50": round(
@@ -177,7 +181,8 @@ def no_op_run(
         f"  overhead p50 {overall['p50']} p99 {overall['p99']} ms "
         f"(x{figures['p99_over_bare_kafka_p99']} bare Kafka p99, "
         f"x{figures['p99_over_bare_kafka_beside_p99']} beside the load; p99 to the segmenter "
-        f"{split['to_segmenter']['p99']}, after it {split['after_segmenter']['p99']}), "
+        f"{split['to_segmenter']['p99']}, after it {split['after_segmenter']['p99']}; "
+        f"to the viewer p99 {to_viewer['p99']}), "
         f"lag p50 {last['p50']} p95 {last['p95']} ms (last third), "
         f"bounded={bounded}, errors={len(failed)}"
     )

@@ -61,13 +61,19 @@ def _final_events(results: list[StreamResult]) -> list[tuple[float, dict[str, An
     for result in results:
         for received, event in result.events:
             final = event.get("type") in FINAL_KINDS and event.get("final", True)
-            if final and event.get("source_ingress_ms") and started <= received < stopped:
+            timed = event.get("source_ingress_ms") and event.get("sent_ms")
+            if final and timed and started <= received < stopped:
                 found.append((received, event))
     found.sort(key=lambda pair: pair[0])
     return found
 
 
-def _overhead(received: float, event: dict[str, Any]) -> float:
+def _overhead(event: dict[str, Any]) -> float:
+    """Sent on the socket - the ingress's receipt of the closing frame - time in providers."""
+    return float(event["sent_ms"] - event["source_ingress_ms"] - (event.get("provider_ms") or 0.0))
+
+
+def _to_viewer(received: float, event: dict[str, Any]) -> float:
     return float(received - event["source_ingress_ms"] - (event.get("provider_ms") or 0.0))
 
 
@@ -79,10 +85,16 @@ def _to_segmenter(event: dict[str, Any]) -> float | None:
 def pipeline_overheads_ms(results: list[StreamResult]) -> list[float]:
     """Per final event in the steady window, in arrival order: the pipeline's own time.
 
-    Received, minus the ingress's receipt of the frame that closed the segment,
-    minus the time spent inside providers.
+    Sent on the viewer's socket by the ingress (the event's `sent_ms`), minus
+    the ingress's receipt of the frame that closed the segment, minus the time
+    spent inside providers.
     """
-    return [_overhead(received, event) for received, event in _final_events(results)]
+    return [_overhead(event) for _, event in _final_events(results)]
+
+
+def overheads_to_viewer_ms(results: list[StreamResult]) -> list[float]:
+    """The same, up to the viewer's receipt instead: the socket and the viewer's own delay too."""
+    return [_to_viewer(received, event) for received, event in _final_events(results)]
 
 
 def overhead_split_ms(results: list[StreamResult]) -> dict[str, list[float]]:
@@ -90,14 +102,14 @@ def overhead_split_ms(results: list[StreamResult]) -> dict[str, list[float]]:
 
     `to_segmenter`: the ingress publishing the frame, the audio topic, the flow
     fetching and segmenting it. `after_segmenter`: the provider steps' hand-offs
-    (provider time left out), the results topic, the ingress's fan-out and the socket.
+    (provider time left out), the results topic and the ingress's fan-out.
     """
     split: dict[str, list[float]] = {"to_segmenter": [], "after_segmenter": []}
-    for received, event in _final_events(results):
+    for _, event in _final_events(results):
         to_segmenter = _to_segmenter(event)
         if to_segmenter is not None:
             split["to_segmenter"].append(to_segmenter)
-            split["after_segmenter"].append(_overhead(received, event) - to_segmenter)
+            split["after_segmenter"].append(_overhead(event) - to_segmenter)
     return split
 
 
@@ -109,11 +121,11 @@ def slowest_events(results: list[StreamResult], limit: int = 20) -> list[dict[st
     """
     started, _ = steady_window(results)
     events = _final_events(results)  # in arrival order
-    slowest = sorted(events, key=lambda pair: _overhead(*pair), reverse=True)[:limit]
+    slowest = sorted(events, key=lambda pair: _overhead(pair[1]), reverse=True)[:limit]
     return [
         {
             "at_s": round((received - started) / 1000, 2),
-            "overhead_ms": round(_overhead(received, event), 1),
+            "overhead_ms": round(_overhead(event), 1),
             "to_segmenter_ms": round(_to_segmenter(event) or -1.0, 1),
         }
         for received, event in sorted(slowest, key=lambda pair: pair[0])

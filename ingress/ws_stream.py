@@ -64,7 +64,7 @@ from state.result_routes import ResultCursor, ResultRoute
 from state.sessions import Session
 from wire.audio import AudioFrame, EndRecord, StartRecord
 from wire.errors import CloseCode, ErrorCode
-from wire.events import ResultEvent, error_event, event_id
+from wire.events import ResultEvent, error_event, event_id, with_sent_ms
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +272,10 @@ class StreamConnection:
         assert self.sub is not None
         while True:
             message = await self.sub.queue.get()
-            await websocket.send(message.text)
+            if message.partition is None:  # the ingress's own: no pipeline to time
+                await websocket.send(message.text)
+            else:
+                await websocket.send(with_sent_ms(message.text, time.time() * 1000))
             self.sub.queue.task_done()
             self._sent(message)
 

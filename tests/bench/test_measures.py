@@ -9,6 +9,7 @@ from bench.measures import (
     lag_ms,
     most_streams_held,
     overhead_split_ms,
+    overheads_to_viewer_ms,
     pipeline_overheads_ms,
     slowest_events,
     steady_window,
@@ -21,7 +22,10 @@ def _viewer(
     return StreamResult(started_ms=started, stopped_ms=stopped, events=events)
 
 
-def _final(kind: str, end_ms: int, source: float, provider: float = 0.0) -> dict[str, Any]:
+def _final(
+    kind: str, end_ms: int, source: float, provider: float = 0.0, sent: float | None = None
+) -> dict[str, Any]:
+    """A final event; the ingress sent it 10 ms after its frame came in, plus provider time."""
     return {
         "type": kind,
         "segment": end_ms,
@@ -29,6 +33,7 @@ def _final(kind: str, end_ms: int, source: float, provider: float = 0.0) -> dict
         "final": True,
         "source_ingress_ms": source,
         "provider_ms": provider,
+        "sent_ms": source + 10.0 + provider if sent is None else sent,
     }
 
 
@@ -37,16 +42,19 @@ def test_the_steady_window_leaves_out_the_crowd_arriving_and_leaving() -> None:
     assert steady_window(viewers) == (3500, 50000)  # last to start + 2 s, first to stop
 
 
-def test_overheads_are_the_pipelines_own_time_in_arrival_order() -> None:
+def test_overheads_are_the_pipelines_own_time_up_to_the_socket_in_arrival_order() -> None:
     events = [
-        (5000.0, _final("transcript", 3000, source=4990.0)),
-        (4000.0, _final("subtitle", 2000, source=3900.0, provider=60.0)),
+        (5000.0, _final("transcript", 3000, source=4990.0, sent=4996.0)),
+        (4000.0, _final("subtitle", 2000, source=3900.0, provider=60.0, sent=3990.0)),
         (2000.0, _final("audio", 1000, source=1990.0)),  # before the window: crowd arriving
         (9500.0, _final("audio", 9000, source=9490.0)),  # after the first viewer stopped
         (6000.0, {"type": "transcript", "final": False, "source_ingress_ms": 5000.0}),
+        (6500.0, {**_final("audio", 6000, source=6400.0), "sent_ms": None}),  # not timed
     ]
     viewers = [_viewer(1000, 9000, events), _viewer(1500, 20000, [])]
-    assert pipeline_overheads_ms(viewers) == [40.0, 10.0]
+    assert pipeline_overheads_ms(viewers) == [30.0, 6.0]
+    # Up to the viewer's receipt: the socket and the viewer's own delay count too.
+    assert overheads_to_viewer_ms(viewers) == [40.0, 10.0]
 
 
 def test_lag_counts_from_the_viewers_schedule_so_late_frames_show() -> None:
@@ -62,21 +70,21 @@ def test_lag_counts_from_the_viewers_schedule_so_late_frames_show() -> None:
 
 def test_overheads_split_where_the_segmenter_closed_the_segment() -> None:
     events = [
-        (5000.0, {**_final("transcript", 3000, source=4990.0), "segmented_ms": 4994.0}),
-        (4000.0, {**_final("subtitle", 2000, source=3900.0, provider=60.0), "segmented_ms": 3920}),
+        (5000.0, {**_final("transcript", 3000, 4990.0, sent=4999.0), "segmented_ms": 4994.0}),
+        (4000.0, {**_final("subtitle", 2000, 3900.0, 60.0, sent=3990.0), "segmented_ms": 3920}),
         (4500.0, _final("transcript", 2500, source=4480.0)),  # no stamp: not split
     ]
     split = overhead_split_ms([_viewer(1000, 9000, events), _viewer(1500, 20000, [])])
-    assert split == {"to_segmenter": [20.0, 4.0], "after_segmenter": [20.0, 6.0]}
+    assert split == {"to_segmenter": [20.0, 4.0], "after_segmenter": [10.0, 5.0]}
 
 
 def test_the_slowest_events_come_in_arrival_order_with_their_time_in_the_window() -> None:
     events = [
-        (4000.0 + 100 * i, {**_final("transcript", i, source=3990.0 + 100 * i), "segmented_ms": 1})
+        (4001.0 + 100 * i, {**_final("transcript", i, 3990.0 + 100 * i), "segmented_ms": 1})
         for i in range(10)
     ]
-    events[7] = (4700.0, {**_final("transcript", 7, source=4600.0), "segmented_ms": 4650.0})
-    events[2] = (4200.0, {**_final("transcript", 2, source=4150.0), "segmented_ms": 4170.0})
+    events[7] = (4701.0, {**_final("transcript", 7, 4600.0, sent=4700.0), "segmented_ms": 4650.0})
+    events[2] = (4201.0, {**_final("transcript", 2, 4150.0, sent=4200.0), "segmented_ms": 4170.0})
     slowest = slowest_events([_viewer(1000, 9000, events), _viewer(1500, 20000, [])], limit=2)
     # The window starts at 3500 ms (the last viewer in + 2 s).
     assert slowest == [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import time
 from typing import Any
 
 import pytest
@@ -260,6 +261,26 @@ async def test_the_flows_quota_exceeded_is_forwarded_then_closes_4029(caller: Ca
     records = await audio_records(caller.cfg, sid, 2)
     assert isinstance(records[1], EndRecord)
     assert (await caller.call("GET", f"/api/v1/dubbing/sessions/{sid}"))[1]["status"] == "ended"
+
+
+async def test_results_carry_when_the_ingress_sent_them_and_its_own_messages_do_not(
+    caller: Caller,
+) -> None:
+    sid = (await caller.create_session())["session_id"]
+    async with caller.client.websocket(ws_path(sid)) as ws:
+        await authenticate(ws, caller)
+        await ws.send(pcm(100))
+        assert "sent_ms" not in await receive_json(ws)  # `streaming`: the ingress's own
+        transcript = ResultEvent(
+            "transcript", event_id(sid, 0, "transcript"), sid, segment=0, data="hello"
+        )
+        partition = await reply_partition(caller.cfg, sid)
+        before = time.time() * 1000
+        await asyncio.to_thread(produce_results, caller.cfg, partition, [transcript])
+        received = await receive_json(ws)
+        after = time.time() * 1000
+    assert {k: v for k, v in received.items() if k != "sent_ms"} == transcript.to_dict()
+    assert before <= received["sent_ms"] <= after + 0.1  # stamped to a tenth of a ms
 
 
 async def test_delete_ends_a_stream_in_progress(caller: Caller) -> None:

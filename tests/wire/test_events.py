@@ -7,7 +7,15 @@ import json
 import pytest
 
 from wire.errors import ErrorCode
-from wire.events import AudioFormat, EventError, ResultEvent, error_event, event_id, from_json
+from wire.events import (
+    AudioFormat,
+    EventError,
+    ResultEvent,
+    error_event,
+    event_id,
+    from_json,
+    with_sent_ms,
+)
 
 
 def test_the_json_leaves_out_empty_fields_and_keeps_the_declared_order() -> None:
@@ -76,3 +84,20 @@ def test_events_read_back_as_they_were_written() -> None:
 def test_what_is_not_an_event_is_refused(raw: bytes) -> None:
     with pytest.raises(EventError):
         from_json(raw)
+
+
+def test_the_ingress_send_time_is_added_without_touching_the_rest() -> None:
+    event = ResultEvent(
+        type="subtitle",
+        id=event_id("s1", 3, "subtitle"),
+        session_id="s1",
+        segment=3,
+        data='Hola "mundo" }',
+        source_ingress_ms=1_700_000_000_000,
+        provider_ms=12.5,
+    )
+    text = with_sent_ms(event.to_json().decode(), 1_700_000_000_009.04)
+    stamped = from_json(text)
+    assert stamped.sent_ms == 1_700_000_000_009.0
+    assert stamped == ResultEvent(**{**event.__dict__, "sent_ms": stamped.sent_ms})
+    assert list(json.loads(text))[-1] == "sent_ms"
