@@ -4,7 +4,7 @@
         ├─ usage ticks ─ charge usage ───────────────────────────────┐
         └─ speech segments ─ speech-to-text ─ transcript events ─────┤
                ├─ [subtitles] translate(subtitle language) ─ subtitle events ─┤
-               └─ [dubbing] translate(target language) ─ text-to-speech ─ audio events ─┤
+               └─ [dubbing] translate(target language) + text-to-speech ─ audio events ─┤
     all events ─ key by session ─ route and finish (`ended` after the last event) ─ out
 
 `process_audio` is that middle part, shared by the live flow (Kafka in, Kafka
@@ -30,8 +30,8 @@ from flows.items import PathDone, RouteChange, SpeechSegment, StreamEnd, Transcr
 from flows.segmenter import SegmenterConfig, SegmenterOutput, SessionSegmenter
 from flows.speech_steps import (
     SpeechProviders,
+    dub,
     subtitle_events,
-    synthesize,
     transcribe,
     transcript_events,
     translate,
@@ -108,13 +108,7 @@ def process_audio(
     subtitles = op.flat_map("subtitle_events", subtitled, subtitle_events)
 
     for_dubbing = op.filter("wants_dubbing", transcribed, _wants_dubbing)
-    dub_texts = provider_step(
-        "translate_for_dubbing",
-        for_dubbing,
-        workers,
-        functools.partial(translate, target_of=_dubbing_language),
-    )
-    dubs = provider_step("synthesize", dub_texts, workers, synthesize)
+    dubs = provider_step("dub", for_dubbing, workers, dub)
 
     outcomes: Stream[Outcome] = op.merge(
         "outcomes", rejects, passthrough, usage, transcripts, subtitles, dubs
@@ -186,10 +180,6 @@ def _wants_dubbing(item: Transcribed | StreamEnd) -> bool:
 
 def _subtitle_language(item: Transcribed) -> str:
     return item.segment.settings.subtitle_target
-
-
-def _dubbing_language(item: Transcribed) -> str:
-    return item.segment.settings.target_language
 
 
 def _outcome_session(item: Outcome) -> str:

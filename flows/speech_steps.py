@@ -299,6 +299,24 @@ async def synthesize(
     return _audio_events(seg, target, chunks, provider_ms)
 
 
+async def dub(
+    providers: SpeechProviders, item: Transcribed | StreamEnd
+) -> list[ResultEvent | PathDone]:
+    """Translate a final segment into the session's target language and speak it.
+
+    One step for both: the translation is for the voice alone, so handing it back
+    to the worker between the two calls would only add a hop to every dub.
+    """
+    out: list[ResultEvent | PathDone] = []
+    for translated in await translate(providers, item, target_of=_dubbing_language):
+        out += await synthesize(providers, translated)
+    return out
+
+
+def _dubbing_language(item: Transcribed) -> str:
+    return item.segment.settings.target_language
+
+
 def _audio_events(
     seg: SpeechSegment, language: str, chunks: list[tuple[bytes, int]], provider_ms: float
 ) -> list[ResultEvent | PathDone]:

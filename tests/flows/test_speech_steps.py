@@ -1,13 +1,18 @@
-"""The translation cache: concurrent asks share a call, hits cost nothing, failures retried."""
+"""The translation cache (concurrent asks share a call, hits cost nothing, failures retried)
+and the dubbing step (translate, then speak, in one call)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from flows.speech_steps import TranslationCache, TranslationOutcome
-from providers.base import ProviderError, Translation
+from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed
+from flows.speech_steps import SpeechProviders, TranslationCache, TranslationOutcome, dub
+from providers.base import ProviderError, Transcript, Translation
+from providers.noop import NoopSpeechToText, NoopTextToSpeech, NoopTranslator
+from wire.audio import SessionSettings
 from wire.errors import ErrorCode
+from wire.events import ResultEvent
 
 KEY = ("hello", "en", "es")
 
@@ -60,3 +65,37 @@ async def test_the_oldest_entry_goes_first() -> None:
 
     await cache.get(("a", "en", "es"), counted)
     assert calls == ["a"]  # evicted, so asked again
+
+
+def _noop_providers(translator: NoopTranslator | None = None) -> SpeechProviders:
+    languages = ["en", "es"]
+    return SpeechProviders(
+        NoopSpeechToText(languages), translator or NoopTranslator(), NoopTextToSpeech(languages)
+    )
+
+
+def _transcribed(text: str) -> Transcribed:
+    settings = SessionSettings("s1", "u1", source_language="en", target_language="en")
+    segment = SpeechSegment(settings, 4, bytes(3200), 1000, 2000, final=True)
+    return Transcribed(segment, Transcript(text, "en"), provider_ms=30.0)
+
+
+async def test_dubbing_speaks_the_translation_in_one_step() -> None:
+    out = await dub(_noop_providers(), _transcribed("Good evening everyone."))
+    assert all(isinstance(e, ResultEvent) and e.type == "audio" for e in out)
+    chunks = [e for e in out if isinstance(e, ResultEvent)]
+    assert [e.chunk for e in chunks] == [0, 1]  # 22 characters of noop speech: 1.32 s
+    assert chunks[-1].last_chunk and chunks[0].language == "en" and chunks[0].segment == 4
+    assert all(e.provider_ms is not None and e.provider_ms >= 30.0 for e in chunks)
+
+
+async def test_a_failed_translation_is_the_dubs_error_and_a_stream_end_passes() -> None:
+    class Failing(NoopTranslator):
+        async def translate(self, *args: object, **kwargs: object) -> list[Translation]:
+            raise ProviderError(ErrorCode.PROVIDER_UNAVAILABLE, "down")
+
+    [error] = await dub(_noop_providers(Failing()), _transcribed("Hello."))
+    assert isinstance(error, ResultEvent)
+    assert (error.type, error.code) == ("error", ErrorCode.PROVIDER_UNAVAILABLE.value)
+    settings = SessionSettings("s1", "u1")
+    assert await dub(_noop_providers(), StreamEnd(settings, 5)) == [PathDone(settings, "dubbing")]
