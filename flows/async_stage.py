@@ -3,10 +3,12 @@
 `AsyncStage` is the logic of a `stateful_batch` step keyed by session: every
 item is handed to a coroutine on the worker's `LoopThread` at once, and results
 are emitted, in each session's order, as their calls finish. Bytewax wakes the
-step while calls are in flight: soon after a submit (fast calls, such as cache
-hits, are out within a fraction of a millisecond), then less and less often up
-to every few milliseconds (slow calls cost few wake-ups). The worker never
-waits for a provider, so one slow call holds up only its own session.
+step while calls are in flight: every quarter millisecond for the first couple
+of milliseconds (fast calls, such as cache hits, are out within a fraction of
+a millisecond, or as soon as the loop's thread gets a core on a busy machine),
+then less and less often up to every few milliseconds (slow calls cost few
+wake-ups). The worker never waits for a provider, so one slow call holds up
+only its own session.
 
 Recovery: the snapshot is the items whose results have not been emitted yet;
 a restore submits them again. Results therefore reach the sink at least once,
@@ -32,6 +34,9 @@ I = TypeVar("I")  # noqa: E741
 O = TypeVar("O")  # noqa: E741
 
 FIRST_POLL = timedelta(milliseconds=0.25)
+# Looks at FIRST_POLL before backing off. Doubling from the first look would add
+# up to as much wait again to a call its loop thread was late to start.
+QUICK_LOOKS = 8
 MAX_POLL = timedelta(milliseconds=4)
 
 
@@ -48,6 +53,7 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
         self._loop = loop
         self._pending: deque[tuple[I, Future[list[O]]]] = deque()
         self._poll = FIRST_POLL
+        self._idle_looks = 0
         for item in resume or []:
             self._submit(item)
 
@@ -56,7 +62,7 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
             return await self._call(item)
 
         self._pending.append((item, self._loop.submit(run())))
-        self._poll = FIRST_POLL
+        self._poll, self._idle_looks = FIRST_POLL, 0
 
     def on_batch(self, values: list[I]) -> tuple[list[O], bool]:
         """Start a call for each item; emit whatever has already finished."""
@@ -88,6 +94,10 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
                 out += future.result()
             except Exception:  # a bug in a step must not stop the other sessions
                 log.exception("a provider step failed on %r", type(item).__name__)
-        # Nothing finished since the last look: the calls in flight are slow ones.
-        self._poll = FIRST_POLL if out else min(self._poll * 2, MAX_POLL)
+        if out:
+            self._poll, self._idle_looks = FIRST_POLL, 0
+        else:  # nothing finished since the last look: the calls in flight may be slow ones
+            self._idle_looks += 1
+            if self._idle_looks >= QUICK_LOOKS:
+                self._poll = min(self._poll * 2, MAX_POLL)
         return out, not self._pending

@@ -1,0 +1,104 @@
+"""AsyncStage: calls run on the provider loop, results leave in order, restores lose nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from flows.async_stage import FIRST_POLL, MAX_POLL, QUICK_LOOKS, AsyncStage
+from flows.concurrency import LoopThread
+
+
+class Gates:
+    """Calls that finish when the test opens their gate (from the test's thread)."""
+
+    def __init__(self, loop: LoopThread) -> None:
+        self._loop = loop
+        self._gates: dict[str, asyncio.Event] = {}
+
+    def _gate(self, item: str) -> asyncio.Event:
+        return self._gates.setdefault(item, asyncio.Event())
+
+    async def call(self, item: str) -> list[str]:
+        await self._gate(item).wait()
+        return [f"{item}!"]
+
+    def open(self, item: str) -> None:
+        self._loop.loop.call_soon_threadsafe(lambda: self._gate(item).set())
+
+
+@pytest.fixture
+def loop() -> Iterator[LoopThread]:
+    thread = LoopThread("test-provider-loop")
+    yield thread
+    thread.stop()
+
+
+def _until_out(stage: AsyncStage[str, str], timeout_s: float = 5.0) -> list[str]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        out, _ = stage.on_notify()
+        if out:
+            return out
+        time.sleep(0.001)
+    raise AssertionError("nothing came out")
+
+
+def _next_look_in(stage: AsyncStage[str, str]) -> tuple[timedelta, timedelta]:
+    """Bounds on how long until the stage asked to be woken (clock reads either side)."""
+    before = datetime.now(UTC)
+    at = stage.notify_at()
+    after = datetime.now(UTC)
+    assert at is not None
+    return at - after, at - before
+
+
+def test_results_leave_in_order_even_when_a_later_call_finishes_first(loop: LoopThread) -> None:
+    gates = Gates(loop)
+    stage: AsyncStage[str, str] = AsyncStage(gates.call, loop)
+    assert stage.on_batch(["a", "b"]) == ([], False)
+    gates.open("b")
+    time.sleep(0.05)
+    assert stage.on_notify() == ([], False)  # b is done, but a is not out yet
+    gates.open("a")
+    assert _until_out(stage) == ["a!", "b!"]
+    assert stage.notify_at() is None  # nothing in flight: no wake-ups
+
+
+def test_a_call_in_flight_is_looked_at_often_first_then_less_often(loop: LoopThread) -> None:
+    gates = Gates(loop)
+    stage: AsyncStage[str, str] = AsyncStage(gates.call, loop)
+    stage.on_batch(["slow"])
+    looks = []
+    for _ in range(QUICK_LOOKS + 6):
+        looks.append(_next_look_in(stage))
+        stage.on_notify()
+    ms = timedelta(milliseconds=1)
+    # The look on submit is the first of the quick ones.
+    expected = [FIRST_POLL] * (QUICK_LOOKS - 1) + [ms / 2, ms, 2 * ms] + [MAX_POLL] * 4
+    assert all(low <= want <= high for (low, high), want in zip(looks, expected, strict=True))
+    # A result brings the quick looks back for the next call.
+    gates.open("slow")
+    _until_out(stage)
+    stage.on_batch(["next"])
+    low, high = _next_look_in(stage)
+    assert low <= FIRST_POLL <= high
+    gates.open("next")
+    assert _until_out(stage) == ["next!"]
+
+
+def test_a_restore_submits_again_what_had_not_left(loop: LoopThread) -> None:
+    gates = Gates(loop)
+    stage: AsyncStage[str, str] = AsyncStage(gates.call, loop)
+    stage.on_batch(["a", "b"])
+    gates.open("a")
+    assert _until_out(stage) == ["a!"]
+    assert stage.snapshot() == ["b"]
+    restored: AsyncStage[str, str] = AsyncStage(gates.call, loop, resume=stage.snapshot())
+    gates.open("b")
+    assert _until_out(restored) == ["b!"]
+    assert restored.on_eof() == ([], True)
