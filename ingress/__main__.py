@@ -16,6 +16,7 @@ from hypercorn.config import Config
 import settings
 from ingress.app import create_app
 from ingress.ws_compression import decline_compression
+from settings.gil import quick_thread_switches
 from settings.heap import freeze_startup_objects
 
 # No request headers and no query string: tokens never reach the access log.
@@ -51,6 +52,7 @@ def main() -> None:
     decline_compression()
     app = create_app(cfg)
     freeze_startup_objects()
+    quick_thread_switches()
     # uvloop: the per-frame socket and scheduling work is most of the ingress's CPU.
     uvloop.run(serve(app, hypercorn_config(cfg, args.bind)))
 
