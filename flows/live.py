@@ -20,7 +20,6 @@ from flows.results_sink import PART, ResultsSink
 from flows.segmenter import SegmenterConfig
 from flows.speech_steps import SpeechProviders
 from flows.usage_ledger import RedisUsageLedger
-from settings.gil import quick_thread_switches
 from settings.heap import freeze_startup_objects
 
 # The broker answers a fetch as soon as one byte is there (fetch.min.bytes), so a
@@ -62,5 +61,4 @@ def build_live_flow() -> Dataflow:
     to_sink = op.key_on("to_sink", events, lambda _event: PART)
     op.output("results_out", to_sink, ResultsSink(cfg.kafka_bootstrap, cfg.topic_results))
     freeze_startup_objects()
-    quick_thread_switches()
     return flow

@@ -15,8 +15,8 @@ from hypercorn.config import Config
 
 import settings
 from ingress.app import create_app
+from ingress.gil import quick_thread_switches
 from ingress.ws_compression import decline_compression
-from settings.gil import quick_thread_switches
 from settings.heap import freeze_startup_objects
 
 # No request headers and no query string: tokens never reach the access log.

@@ -1,4 +1,4 @@
-"""The long-running processes hand the GIL to a waiting thread after 0.5 ms, not Python's 5."""
+"""The ingress hands the GIL to a waiting thread after 0.5 ms, not Python's 5."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from settings.gil import quick_thread_switches
+from ingress.gil import quick_thread_switches
 
 
 @pytest.fixture
