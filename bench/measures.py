@@ -68,13 +68,14 @@ def _final_events(results: list[StreamResult]) -> list[tuple[float, dict[str, An
     return found
 
 
-def _overhead(event: dict[str, Any]) -> float:
-    """Sent on the socket - the ingress's receipt of the closing frame - time in providers."""
-    return float(event["sent_ms"] - event["source_ingress_ms"] - (event.get("provider_ms") or 0.0))
-
-
 def _to_viewer(received: float, event: dict[str, Any]) -> float:
+    """Up to `received` from the ingress's receipt of the closing frame, less time in providers."""
     return float(received - event["source_ingress_ms"] - (event.get("provider_ms") or 0.0))
+
+
+def _overhead(event: dict[str, Any]) -> float:
+    """The same, up to the ingress sending the event on the socket."""
+    return _to_viewer(event["sent_ms"], event)
 
 
 def _to_segmenter(event: dict[str, Any]) -> float | None:

@@ -52,8 +52,7 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
         self._call = call
         self._loop = loop
         self._pending: deque[tuple[I, Future[list[O]]]] = deque()
-        self._poll = FIRST_POLL
-        self._idle_looks = 0
+        self._idle_looks = 0  # looks in a row that found nothing finished
         for item in resume or []:
             self._submit(item)
 
@@ -62,7 +61,7 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
             return await self._call(item)
 
         self._pending.append((item, self._loop.submit(run())))
-        self._poll, self._idle_looks = FIRST_POLL, 0
+        self._idle_looks = 0
 
     def on_batch(self, values: list[I]) -> tuple[list[O], bool]:
         """Start a call for each item; emit whatever has already finished."""
@@ -80,7 +79,14 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
 
     def notify_at(self) -> datetime | None:
         """Look again while calls are in flight."""
-        return datetime.now(UTC) + self._poll if self._pending else None
+        return datetime.now(UTC) + self._next_look() if self._pending else None
+
+    def _next_look(self) -> timedelta:
+        doublings = self._idle_looks - QUICK_LOOKS + 1
+        if doublings <= 0:
+            return FIRST_POLL
+        # The shift is capped: a call can be idle for hours, the wait stops at MAX_POLL.
+        return min(FIRST_POLL * (1 << min(doublings, 8)), MAX_POLL)
 
     def snapshot(self) -> list[I]:
         """The items whose results are not out yet (immutable items: a list copy is enough)."""
@@ -94,10 +100,6 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
                 out += future.result()
             except Exception:  # a bug in a step must not stop the other sessions
                 log.exception("a provider step failed on %r", type(item).__name__)
-        if out:
-            self._poll, self._idle_looks = FIRST_POLL, 0
-        else:  # nothing finished since the last look: the calls in flight may be slow ones
-            self._idle_looks += 1
-            if self._idle_looks >= QUICK_LOOKS:
-                self._poll = min(self._poll * 2, MAX_POLL)
+        # Nothing finished since the last look: the calls in flight may be slow ones.
+        self._idle_looks = 0 if out else self._idle_looks + 1
         return out, not self._pending
