@@ -73,9 +73,12 @@ class StreamResult:
     ended: bool = False
 
     def utterance_end_ms(self, position_ms: int) -> float:
-        """Wall time at which the frame holding audio position `position_ms` was sent."""
-        frame = -(-position_ms // FRAME_MS)  # ceil: the frame that completes this position
-        return self.started_ms + frame * FRAME_MS
+        """Wall time at which the viewer heard audio position `position_ms` (the speaker stopping).
+
+        `started_ms` is when capture began, so this counts the frame's own wait
+        for the rest of its 100 ms too, as a viewer of a live tab waits for it.
+        """
+        return self.started_ms + position_ms
 
 
 def now_ms() -> float:
@@ -197,7 +200,8 @@ async def _send_frames(socket: ClientConnection, plan: StreamPlan, result: Strea
     # anchor + i * 100 ms, so pacing never drifts (and resumes in real time after a reconnect).
     first = result.frames_sent
     if first == 0:
-        result.started_ms = now_ms()
+        # A live tab sends a frame once its 100 ms have played: capture began a frame earlier.
+        result.started_ms = now_ms() - FRAME_MS
     anchor = time.monotonic() - first * FRAME_MS / 1000.0
     for i in range(first * FRAME_BYTES, plan.pcm_bytes, FRAME_BYTES):
         due = anchor + (i // FRAME_BYTES) * FRAME_MS / 1000.0

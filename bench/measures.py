@@ -23,10 +23,10 @@ def _first(result: StreamResult, kind: str, final_only: bool) -> dict[int, tuple
 def utterance_latency_ms(
     results: Iterable[StreamResult], kind: str, final_only: bool
 ) -> list[float]:
-    """Per segment: first event of `kind` received - when the segment's last speech was sent.
+    """Per segment: first event of `kind` received - when the viewer heard its speech end.
 
-    A segment's speech end is its own `end_ms` on the audio timeline; audio is
-    sent in real time, so that position left the client when its frame did.
+    A segment's speech end is its own `end_ms` on the audio timeline, played
+    in real time from when the viewer's capture began.
     """
     values = []
     for result in results:
@@ -136,10 +136,11 @@ def slowest_events(results: list[StreamResult], limit: int = 20) -> list[dict[st
 def lag_ms(results: list[StreamResult]) -> list[float]:
     """Per utterance in the steady window, in arrival order: how far results trail the audio.
 
-    Final transcript received, minus when its last speech was due to leave the
-    viewer (its real-time schedule, so a viewer that could not keep up counts
-    too). It includes the silence the segmenter waits for before it closes an
-    utterance, and frames waiting in any queue, the ingress's socket included.
+    Final transcript received, minus when the viewer heard its speech end (its
+    real-time schedule, so a viewer that could not keep up counts too). It
+    includes the rest of the speech end's frame, the silence the segmenter waits
+    for before it closes an utterance, and frames waiting in any queue, the
+    ingress's socket included.
     """
     started, stopped = steady_window(results)
     timed = []

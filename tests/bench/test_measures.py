@@ -58,9 +58,9 @@ def test_overheads_are_the_pipelines_own_time_up_to_the_socket_in_arrival_order(
 
 
 def test_lag_counts_from_the_viewers_schedule_so_late_frames_show() -> None:
-    # Speech ending at 3050 ms is in the frame that completes 3100 ms, due at start + 3100.
+    # Speech ending at 3050 ms was heard at start + 3050, though its frame left at start + 3100.
     events = [
-        (1000 + 3100 + 400.0, _final("transcript", 3050, source=0)),
+        (1000 + 3050 + 400.0, _final("transcript", 3050, source=0)),
         (1000 + 6000 + 900.0, _final("transcript", 6000, source=0)),
         (1000 + 6000 + 950.0, _final("subtitle", 6000, source=0)),  # not a transcript
     ]
