@@ -57,6 +57,7 @@ class TranslationCache:
 
     The subtitle and dubbing paths often want the same translation at the same
     moment: the second waits for the first call instead of making its own.
+    `size` finished ones are kept (0: none, only calls in flight are shared).
     Failures are not kept. Used on one event loop only.
     """
 
@@ -75,11 +76,12 @@ class TranslationCache:
         if task is None:
             task = asyncio.ensure_future(call())
             self._items[key] = task
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
         self._items.move_to_end(key)
+        # The newest entry stays whatever the size: the other path may be about to ask.
+        while len(self._items) > max(self._size, 1):
+            self._items.popitem(last=False)
         translation, error, took = await asyncio.shield(task)
-        if translation is None:
+        if translation is None or self._size == 0:
             self._items.pop(key, None)
         # A translation made earlier cost this segment nothing.
         return translation, error, 0.0 if cached else took
@@ -105,6 +107,7 @@ class SpeechProviders:
             translator=registry.translator(cfg),
             tts=registry.text_to_speech(cfg),
             timeout_s=cfg.provider_timeout_seconds * 2,  # providers time out first, this guards
+            translations=TranslationCache(cfg.translation_cache_size),
         )
 
 

@@ -165,6 +165,11 @@ class Settings:
         default_factory=lambda: _env("TRANSLATION_PROVIDER", "apertium")
     )
     tts_provider: str = field(default_factory=lambda: _env("TTS_PROVIDER", "piper"))
+    # Finished translations a flow worker remembers (repeated phrases cost nothing).
+    # 0 remembers none; the subtitle and dubbing paths still share a call in flight.
+    translation_cache_size: int = field(
+        default_factory=lambda: _env_int("TRANSLATION_CACHE_SIZE", 512)
+    )
     provider_timeout_seconds: float = field(
         default_factory=lambda: _env_float("PROVIDER_TIMEOUT_SECONDS", 20.0)
     )

@@ -46,6 +46,20 @@ async def test_a_failure_is_not_kept() -> None:
     assert outcomes[0][1] is not None and outcomes[1][0] is not None
 
 
+async def test_with_no_room_only_calls_in_flight_are_shared() -> None:
+    cache, calls = TranslationCache(size=0), []
+
+    async def call() -> TranslationOutcome:
+        calls.append(1)
+        await asyncio.sleep(0.05)
+        return Translation("hola", "en", "es"), None, 50.0
+
+    first, second = await asyncio.gather(cache.get(KEY, call), cache.get(KEY, call))
+    assert len(calls) == 1 and first == second
+    assert (await cache.get(KEY, call))[2] == 50.0  # finished, not kept: asked (and paid) again
+    assert len(calls) == 2
+
+
 async def test_the_oldest_entry_goes_first() -> None:
     cache = TranslationCache(size=2)
 
