@@ -10,12 +10,13 @@
    frame that closed the segment minus the time inside providers, also cut
    where the flow's segmenter closed the segment, with the slowest events'
    times; and the same up to the viewer's receipt. Lag, per utterance: final
-   transcript received minus when its speech was due to leave the viewer. It
+   transcript received minus when the viewer heard its speech end. It
    is bounded when its last third's p95 is under a second and its p50 within
    100 ms of the first third's. Viewers tune in at random points of the
    programme; one more run has them all in step (the burst case).
 3. The offline speech stack (Whisper, Apertium, Piper; en->es, dubbing and
-   subtitles): utterance end -> first and final subtitle, -> first dubbed audio.
+   subtitles): utterance end (the viewer hearing the speaker stop) -> first and
+   final subtitle, -> first dubbed audio, with every utterance translated.
 
 Writes bench-results/bench.json and bench-results/bench.png.
 """
