@@ -1,10 +1,9 @@
 """Offline translation: Apertium (rule-based, Debian packages) through its command line.
 
-Which pairs exist is asked of `apertium -l` (eng-spa and spa-eng here). A batch
-of texts goes through one `apertium -u` run, separated by blank lines: the
-text deformatter treats a blank line as a sentence end, so no transfer rule
-reaches across two texts. If the count that comes back ever differs, each
-text is translated on its own, concurrently.
+Which pairs exist is asked of `apertium -l` (eng-spa and spa-eng here). Each
+direction's stages run for as long as the translator does
+(`providers.apertium_pipeline`), and each text goes through them on its own,
+so no transfer rule reaches across two texts.
 
 A pair Apertium cannot serve (Hebrew has no pair) returns the source text
 marked `untranslated`: never an error, never text in a language nobody asked
@@ -13,21 +12,22 @@ for. Apertium has no glossaries; a `glossary` argument is ignored.
 
 from __future__ import annotations
 
-import asyncio
+import os
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
+from providers.apertium_pipeline import ModePipeline
 from providers.base import Translation
 from providers.batches import BoundedTranslator, kept, translate_nonblank
 from providers.commands import run_command
 from providers.languages import alpha2
 
-_BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _SPACES = re.compile(r"\s+")
 
 
 def _normalize(text: str) -> str:
-    # One line per text: a blank line inside would read as a separator.
+    # One line per text: the pipeline takes a text as one line.
     return _SPACES.sub(" ", text).strip()
 
 
@@ -54,6 +54,8 @@ class ApertiumTranslator(BoundedTranslator):
         self._timeout = timeout
         self._binary = binary
         self._modes: dict[tuple[str, str], str] | None = None
+        self._datadir = Path(os.environ.get("APERTIUM_DATADIR", "/usr/share/apertium"))
+        self._pipelines: dict[str, ModePipeline] = {}
 
     async def pairs(self) -> frozenset[tuple[str, str]]:
         """The (source, target) pairs the installed language data serves."""
@@ -72,19 +74,19 @@ class ApertiumTranslator(BoundedTranslator):
         if mode is None:
             return kept(texts, source, target)
 
+        pipeline = self._pipelines.get(mode)
+        if pipeline is None:
+            pipeline = self._pipelines[mode] = ModePipeline(mode, self._datadir)
+
         async def batch(lines: list[str]) -> list[str]:
-            translated = await self._run(mode, lines)
-            if len(translated) == len(lines):
-                return translated
-            return list(await asyncio.gather(*(self._run_one(mode, line) for line in lines)))
+            translated = await pipeline.translate(
+                [_normalize(line) for line in lines], self._timeout
+            )
+            return [_normalize(line) for line in translated]
 
         return await translate_nonblank(texts, source, target, batch)
 
-    async def _run(self, mode: str, texts: Sequence[str]) -> list[str]:
-        lines = "\n\n".join(_normalize(text) for text in texts) + "\n"
-        output = await run_command([self._binary, "-u", mode], lines.encode())
-        blocks = _BLANK_LINES.split(output.decode().strip())
-        return [_normalize(block) for block in blocks]
-
-    async def _run_one(self, mode: str, line: str) -> str:
-        return " ".join(await self._run(mode, [line]))
+    async def aclose(self) -> None:
+        """Stop the running pipelines."""
+        for pipeline in self._pipelines.values():
+            await pipeline.aclose()
