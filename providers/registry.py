@@ -53,6 +53,7 @@ def _whisper(cfg: settings.Settings) -> SpeechToText:
         compute_type=cfg.whisper_compute_type,
         cpu_threads=cfg.whisper_cpu_threads,
         workers=cfg.whisper_workers,
+        window_pad_s=cfg.whisper_window_pad_seconds,
         timeout=cfg.provider_timeout_seconds,
     )
 

@@ -10,7 +10,10 @@ Decoding is greedy (beam 1, temperature 0, no fallback), the language is
 always the session's (never detected: Hebrew audio is too often taken for
 something else), no VAD (the flow segments) and each segment stands alone
 (no conditioning on earlier text). Final transcripts carry word timings;
-partials (`final=False`) skip the alignment pass, which costs about a third.
+partials (`final=False`) skip the alignment pass. An utterance is encoded
+over itself plus `window_pad_s` of silence rather than a 30 s window
+(`providers.whisper_window`), falling back to the full window when the
+short one repeats itself; 0 always uses the full window.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import importlib.resources
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from providers.base import ProviderError, Transcript, Word
 from providers.deadlines import within
@@ -31,6 +36,8 @@ from wire.errors import ErrorCode
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from faster_whisper import WhisperModel
+
+from providers.whisper_window import transcribe_window
 
 PACKAGED_ENGLISH = "packaged:tiny.en"
 PACKAGED_MULTILINGUAL = "packaged:base"
@@ -106,6 +113,7 @@ class WhisperSpeechToText:
         compute_type: str = "int8",
         cpu_threads: int = 0,
         workers: int = 2,
+        window_pad_s: float = 5.0,
         timeout: float = 20.0,
     ) -> None:
         self._languages = frozenset(languages)
@@ -115,6 +123,7 @@ class WhisperSpeechToText:
         self._workers = max(1, workers)
         # Parallel transcriptions share the cores rather than oversubscribe them.
         self._cpu_threads = cpu_threads or max(1, (os.cpu_count() or 1) // self._workers)
+        self._window_pad_s = window_pad_s
         self._timeout = timeout
 
     def languages(self) -> frozenset[str]:
@@ -143,6 +152,16 @@ class WhisperSpeechToText:
         audio = pcm_to_float(pcm)
         if audio.size == 0:
             return Transcript(text="", language=language, final=final)
+        if self._window_pad_s > 0:
+            heard = transcribe_window(model, audio, language, pad_s=self._window_pad_s, words=final)
+            if heard is not None:
+                words = (Word(w, round(s * 1000), round(e * 1000)) for w, s, e in heard.words)
+                return Transcript(heard.text, language, tuple(words), final=final)
+        return self._full_window(model, audio, language, final)
+
+    def _full_window(
+        self, model: WhisperModel, audio: np.ndarray, language: str, final: bool
+    ) -> Transcript:
         segments, _ = model.transcribe(
             audio,
             language=language,

@@ -194,6 +194,9 @@ class Settings:
     whisper_compute_type: str = field(default_factory=lambda: _env("WHISPER_COMPUTE_TYPE", "int8"))
     whisper_cpu_threads: int = field(default_factory=lambda: _env_int("WHISPER_CPU_THREADS", 0))
     whisper_workers: int = field(default_factory=lambda: _env_int("WHISPER_WORKERS", 2))
+    whisper_window_pad_seconds: float = field(
+        default_factory=lambda: _env_float("WHISPER_WINDOW_PAD_SECONDS", 5.0)
+    )
     piper_voice_dir: str = field(default_factory=lambda: _env("PIPER_VOICE_DIR", ""))
 
     # Secrets stay out of repr() so a logged Settings never leaks them.
