@@ -9,6 +9,7 @@ it prints figures for this machine.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ class Row:
         return self.busy_s / self.audio_s if self.audio_s else 0.0
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text.lower())
+
+
 def _step(number: int, total: int, text: str) -> None:
     print(f"[{number}/{total}] {text}", flush=True)
 
@@ -72,7 +77,7 @@ async def _speak(chunks: AsyncIterator[SpeechChunk]) -> tuple[bytes, float]:
 async def run() -> list[Row]:
     """Measure every offline provider, printing progress."""
     rows: list[Row] = []
-    steps = 7
+    steps = 8
     piper = PiperTextToSpeech(sample_rate=RATE, noise_scale=0.0, noise_w_scale=0.0)
     espeak = EspeakTextToSpeech(sample_rate=RATE)
     whisper = WhisperSpeechToText(("en", "es", "he"))
@@ -103,17 +108,27 @@ async def run() -> list[Row]:
     load = await _timed(lambda: whisper.model_for("en"))
     audio = sum(duration_seconds(pcm, RATE) for pcm in english.values())
     started = time.perf_counter()
-    for pcm in english.values():
-        await whisper.transcribe(pcm, "en")
+    short = [(await whisper.transcribe(pcm, "en")).text for pcm in english.values()]
     rows.append(Row("whisper tiny.en stt, final", load, audio, time.perf_counter() - started))
 
-    _step(4, steps, "whisper tiny.en: partials (no word timings)")
+    _step(4, steps, "whisper tiny.en: the same over the full 30 s window (WINDOW_PAD 0)")
+    full_window = WhisperSpeechToText(("en",), window_pad_s=0)
+    await _timed(lambda: full_window.model_for("en"))
+    started = time.perf_counter()
+    full = [(await full_window.transcribe(pcm, "en")).text for pcm in english.values()]
+    same = sum(_words(a) == _words(b) for a, b in zip(short, full, strict=True))
+    note = f"same words as the 5 s margin in {same} of {len(full)}"
+    rows.append(
+        Row("whisper tiny.en, full window", None, audio, time.perf_counter() - started, note)
+    )
+
+    _step(5, steps, "whisper tiny.en: partials (no word timings)")
     started = time.perf_counter()
     for pcm in english.values():
         await whisper.transcribe(pcm, "en", final=False)
     rows.append(Row("whisper tiny.en stt, partial", None, audio, time.perf_counter() - started))
 
-    _step(5, steps, "whisper tiny.en: 4 sessions at once")
+    _step(6, steps, "whisper tiny.en: 4 sessions at once")
     batch = list(english.values())[:4]
     started = time.perf_counter()
     await asyncio.gather(*(whisper.transcribe(pcm, "en") for pcm in batch))
@@ -121,7 +136,7 @@ async def run() -> list[Row]:
     busy = time.perf_counter() - started
     rows.append(Row("whisper tiny.en, 4 concurrent", None, audio_batch, busy))
 
-    _step(6, steps, "whisper base: loading, transcribing espeak-ng Spanish and Hebrew")
+    _step(7, steps, "whisper base: loading, transcribing espeak-ng Spanish and Hebrew")
     load = await _timed(lambda: whisper.model_for("es"))
     started = time.perf_counter()
     for (language, _), pcm in spoken.items():
@@ -129,7 +144,7 @@ async def run() -> list[Row]:
     audio = sum(duration_seconds(pcm, RATE) for pcm in spoken.values())
     rows.append(Row("whisper base stt (es, he)", load, audio, time.perf_counter() - started))
 
-    _step(7, steps, "apertium: English to Spanish, one batch")
+    _step(8, steps, "apertium: English to Spanish, one batch")
     apertium = ApertiumTranslator()
     started = time.perf_counter()
     await apertium.translate(list(ENGLISH), "en", "es")
