@@ -138,27 +138,29 @@ class ModePipeline:
 
     def _answer(self, text: str, timeout: float) -> str:
         proc = self._running()
-        assert proc.stdin is not None
-        try:
-            proc.stdin.write(to_stream(text))
-            proc.stdin.flush()
-        except BrokenPipeError:
-            raise self._died() from None
-        return from_stream(self._read_unit(proc, time.monotonic() + timeout, timeout))
-
-    def _read_unit(self, proc: subprocess.Popen[bytes], deadline: float, timeout: float) -> bytes:
-        assert proc.stdout is not None
-        fd = proc.stdout.fileno()
+        assert proc.stdin is not None and proc.stdout is not None
+        sink, source = proc.stdin.fileno(), proc.stdout.fileno()
+        unsent, deadline = memoryview(to_stream(text)), time.monotonic() + timeout
+        # Writing and reading in turn: a long text must not fill both pipes and stall.
         while b"\0" not in self._stages.pending:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            readable, writable, _ = select.select(
+                [source], [sink] if unsent else [], [], max(left, 0)
+            )
+            if not readable and not writable:
                 raise timeout_error(self._what, timeout)
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                raise self._died()
-            self._stages.pending += chunk
+            if writable:
+                try:
+                    unsent = unsent[os.write(sink, unsent) :]
+                except BrokenPipeError:
+                    raise self._died() from None
+            if readable:
+                chunk = os.read(source, 65536)
+                if not chunk:
+                    raise self._died()
+                self._stages.pending += chunk
         unit, _, self._stages.pending = self._stages.pending.partition(b"\0")
-        return unit
+        return from_stream(unit)
 
     def _running(self) -> subprocess.Popen[bytes]:
         proc = self._stages.proc
@@ -170,9 +172,12 @@ class ModePipeline:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
+                bufsize=0,  # written and read through the descriptors, unbuffered
                 start_new_session=True,  # its own process group: a stop reaches every stage
                 env={**os.environ, "LC_ALL": "C.UTF-8"},  # the stages read UTF-8 by locale
             )
+            assert proc.stdin is not None
+            os.set_blocking(proc.stdin.fileno(), False)
         return proc
 
     def _died(self) -> ProviderError:

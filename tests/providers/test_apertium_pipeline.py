@@ -69,15 +69,24 @@ async def test_a_pipeline_that_died_is_started_again(pipeline: ModePipeline) -> 
     assert pipeline.pid not in (None, killed)
 
 
+@pytest.mark.parametrize("length", [1, 20_000], ids=["short", "longer-than-the-pipe"])
 async def test_a_stalled_pipeline_times_out_and_the_next_call_gets_a_fresh_one(
-    pipeline: ModePipeline,
+    pipeline: ModePipeline, length: int
 ) -> None:
     (first,) = await pipeline.translate(TEXTS[:1], timeout=20)
     stalled = pipeline.pid
     assert stalled is not None
     os.killpg(stalled, signal.SIGSTOP)
     with pytest.raises(ProviderError) as raised:
-        await pipeline.translate(TEXTS[:1], timeout=0.3)
+        # A text that fills the stopped pipeline's input must not block the call either.
+        async with asyncio.timeout(5):
+            await pipeline.translate([" ".join(TEXTS[:1] * length)], timeout=0.3)
     assert raised.value.code is ErrorCode.PROVIDER_TIMEOUT
     assert await _gone(stalled)  # the stalled stages were killed, not left behind
     assert await pipeline.translate(TEXTS[:1], timeout=20) == [first]
+
+
+async def test_a_text_longer_than_the_pipes_hold_comes_back_whole(pipeline: ModePipeline) -> None:
+    (once,) = await pipeline.translate(["Good evening."], timeout=20)
+    (many,) = await pipeline.translate(["Good evening. " * 20_000], timeout=60)
+    assert many.split() == once.split() * 20_000
