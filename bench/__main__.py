@@ -44,9 +44,11 @@ from bench.measures import (
     most_streams_held,
     overhead_split_ms,
     overheads_to_viewer_ms,
+    p50_by_minute,
     pipeline_overheads_ms,
     slowest_events,
     thirds,
+    utterance_latencies,
     utterance_latency_ms,
 )
 from bench.plot import plot
@@ -264,7 +266,8 @@ def speech(
             log(f"{count} speech stream(s) for {seconds:.0f}s (Whisper, Apertium, Piper)")
             plans = [looped_plan(block, seconds, phase_ms=i * STAGGER_MS) for i in range(count)]
             results, usage = measure_load(stack, plans, spread_s=0.0)
-            final = utterance_latency_ms(results, "subtitle", final_only=True)
+            timed = utterance_latencies(results, "subtitle", final_only=True)
+            final = [latency for _, latency in timed]
             first_half, last_half = thirds(final)
             figures[str(count)] = {
                 "utterance_end_to_first_subtitle_ms": percentiles(
@@ -276,6 +279,7 @@ def speech(
                 ),
                 "final_subtitle_first_third_ms": first_half,
                 "final_subtitle_last_third_ms": last_half,
+                "final_subtitle_p50_by_minute_ms": p50_by_minute(timed),
                 "backlog_reports": sum(
                     1 for r in results for _, e in r.events if e.get("status") == "backlog"
                 ),

@@ -20,25 +20,46 @@ def _first(result: StreamResult, kind: str, final_only: bool) -> dict[int, tuple
     return found
 
 
-def utterance_latency_ms(
+def utterance_latencies(
     results: Iterable[StreamResult], kind: str, final_only: bool
-) -> list[float]:
-    """Per segment: first event of `kind` received - when the viewer heard its speech end.
+) -> list[tuple[float, float]]:
+    """Per segment: (when the viewer heard its speech end, ms until the first event of `kind`).
 
-    A segment's speech end is its own `end_ms` on the audio timeline, played
-    in real time from when the viewer's capture began.
+    In the order the utterances ended, across viewers, so that thirds and
+    minutes of the list are stretches of the run. A segment's speech end is its
+    own `end_ms` on the audio timeline, played in real time from when the
+    viewer's capture began.
     """
-    values = []
+    timed = []
     for result in results:
         for received, event in _first(result, kind, final_only).values():
             end_ms = event.get("end_ms")
             if end_ms is not None:
-                values.append(received - result.utterance_end_ms(int(end_ms)))
-    return values
+                heard = result.utterance_end_ms(int(end_ms))
+                timed.append((heard, received - heard))
+    return sorted(timed)
+
+
+def utterance_latency_ms(
+    results: Iterable[StreamResult], kind: str, final_only: bool
+) -> list[float]:
+    """`utterance_latencies` without the times: the latencies, in the order the utterances ended."""
+    return [latency for _, latency in utterance_latencies(results, kind, final_only)]
+
+
+def p50_by_minute(timed: list[tuple[float, float]]) -> list[float]:
+    """The median of each minute since the first utterance ended (does latency grow?)."""
+    if not timed:
+        return []
+    first = timed[0][0]
+    minutes: dict[int, list[float]] = {}
+    for at, latency in timed:
+        minutes.setdefault(int((at - first) // 60_000), []).append(latency)
+    return [percentiles(minutes[m])["p50"] for m in sorted(minutes)]
 
 
 def thirds(values: list[float]) -> tuple[dict[str, float], dict[str, float]]:
-    """Percentiles of the first and the last third, in arrival order (does latency grow?)."""
+    """Percentiles of the first and the last third of values in time order (does latency grow?)."""
     third = max(1, len(values) // 3)
     return percentiles(values[:third]), percentiles(values[-third:])
 

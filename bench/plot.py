@@ -12,14 +12,15 @@ import matplotlib.pyplot as plt
 
 
 def plot(report: dict[str, Any], overheads: dict[int, list[float]], path: Path) -> None:
-    """Box plots of pipeline overhead per stream count, baselines as lines; speech latencies."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    """Overhead box plots per stream count with baselines; speech latency, overall and by minute."""
+    fig, (left, right, over_time) = plt.subplots(1, 3, figsize=(19, 5))
     counts = sorted(overheads)
     if not counts:  # a speech-only run (the soak): nothing to draw on the left
         left.set_axis_off()
     else:
         _overheads(left, report, overheads, counts)
     _speech(right, report)
+    _speech_by_minute(over_time, report)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -66,3 +67,15 @@ def _speech(right: Any, report: dict[str, Any]) -> None:
     right.set_ylabel("ms after the utterance ends")
     right.set_title("Offline speech stack (en->es, both modes)")
     right.legend(fontsize=8)
+
+
+def _speech_by_minute(axes: Any, report: dict[str, Any]) -> None:
+    for streams, figures in sorted(report.get("speech", {}).items(), key=lambda kv: int(kv[0])):
+        minutes = figures.get("final_subtitle_p50_by_minute_ms", [])
+        axes.plot(range(1, len(minutes) + 1), minutes, marker="o", label=f"{streams} stream(s)")
+    axes.axhline(1500, color="tab:gray", linestyle="--", label="1.5 s target (4 streams)")
+    axes.set_ylim(bottom=0)
+    axes.set_xlabel("minute of the run")
+    axes.set_ylabel("final subtitle p50 that minute, ms")
+    axes.set_title("Speech latency over the run (flat: no backlog)")
+    axes.legend(fontsize=8)

@@ -10,9 +10,12 @@ from bench.measures import (
     most_streams_held,
     overhead_split_ms,
     overheads_to_viewer_ms,
+    p50_by_minute,
     pipeline_overheads_ms,
     slowest_events,
     steady_window,
+    thirds,
+    utterance_latencies,
 )
 
 
@@ -98,3 +101,22 @@ def test_capacity_is_the_most_streams_held_with_every_smaller_count_holding() ->
     assert most_streams_held({500: True, 100: True, 400: False}) == 100  # 500 was luck
     assert most_streams_held({10: False, 100: True}) == 0
     assert most_streams_held({}) == 0
+
+
+def test_speech_latencies_run_in_the_order_utterances_ended_across_viewers() -> None:
+    # Each viewer is slower late in the run; listed viewer by viewer, the first
+    # third would be one viewer's whole run and hide that.
+    early_late = [(1_000, 400.0), (70_000, 900.0)]
+    viewers = [
+        _viewer(
+            offset,
+            200_000,
+            [(offset + end + ms, _final("subtitle", end, source=0.0)) for end, ms in early_late],
+        )
+        for offset in (0.0, 500.0, 1_000.0)
+    ]
+    timed = utterance_latencies(viewers, "subtitle", final_only=True)
+    assert [round(at) for at, _ in timed] == [1_000, 1_500, 2_000, 70_000, 70_500, 71_000]
+    first, last = thirds([latency for _, latency in timed])
+    assert (first["p50"], last["p50"]) == (400.0, 900.0)
+    assert p50_by_minute(timed) == [400.0, 900.0]
