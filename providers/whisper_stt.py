@@ -12,8 +12,9 @@ something else), no VAD (the flow segments) and each segment stands alone
 (no conditioning on earlier text). Final transcripts carry word timings;
 partials (`final=False`) skip the alignment pass. An utterance is encoded
 over itself plus `window_pad_s` of silence rather than a 30 s window
-(`providers.whisper_window`), falling back to the full window when the
-short one repeats itself; 0 always uses the full window.
+(`providers.whisper_window`). When the short one repeats itself, a final is
+decoded again over the full window and a partial comes back empty; 0 always
+uses the full window.
 """
 
 from __future__ import annotations
@@ -154,7 +155,10 @@ class WhisperSpeechToText:
             return Transcript(text="", language=language, final=final)
         if self._window_pad_s > 0:
             heard = transcribe_window(model, audio, language, pad_s=self._window_pad_s, words=final)
-            if heard is not None:
+            if heard is not None and heard.repeated and not final:
+                # A full window for a partial would hold a core the final may need.
+                return Transcript(text="", language=language, final=final)
+            if heard is not None and not heard.repeated:
                 words = (Word(w, round(s * 1000), round(e * 1000)) for w, s, e in heard.words)
                 return Transcript(heard.text, language, tuple(words), final=final)
         return self._full_window(model, audio, language, final)
