@@ -38,7 +38,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from faster_whisper import WhisperModel
 
-from providers.whisper_window import transcribe_window
+from providers.whisper_window import timed_word, transcribe_window
 
 PACKAGED_ENGLISH = "packaged:tiny.en"
 PACKAGED_MULTILINGUAL = "packaged:base"
@@ -153,14 +153,14 @@ class WhisperSpeechToText:
         audio = pcm_to_float(pcm)
         if audio.size == 0:
             return Transcript(text="", language=language, final=final)
+        heard = None
         if self._window_pad_s > 0:
             heard = transcribe_window(model, audio, language, pad_s=self._window_pad_s, words=final)
-            if heard is not None and heard.repeated and not final:
-                # A full window for a partial would hold a core the final may need.
-                return Transcript(text="", language=language, final=final)
-            if heard is not None and not heard.repeated:
-                words = (Word(w, round(s * 1000), round(e * 1000)) for w, s, e in heard.words)
-                return Transcript(heard.text, language, tuple(words), final=final)
+        if heard is not None and not heard.repeated:
+            return Transcript(heard.text, language, heard.words, final=final)
+        if heard is not None and not final:
+            # A full window for a partial would hold a core the final may need.
+            return Transcript(text="", language=language, final=final)
         return self._full_window(model, audio, language, final)
 
     def _full_window(
@@ -182,9 +182,6 @@ class WhisperSpeechToText:
         words: list[Word] = []
         for segment in segments:  # a lazy generator: decoding happens here, in this thread
             texts.append(segment.text.strip())
-            words.extend(
-                Word(w.word.strip(), round(w.start * 1000), round(w.end * 1000))
-                for w in segment.words or ()
-            )
+            words.extend(timed_word(w.word, w.start, w.end) for w in segment.words or ())
         text = " ".join(t for t in texts if t)
         return Transcript(text=text, language=language, words=tuple(words), final=final)

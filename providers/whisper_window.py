@@ -37,6 +37,8 @@ from faster_whisper.transcribe import (
     merge_punctuations,
 )
 
+from providers.base import Word
+
 FULL_WINDOW_FRAMES = 3000  # 30 s of 10 ms feature frames
 # Fast speech is about 5 tokens a second; twice that, plus a sentence, is a loop.
 MOST_TOKENS, MOST_TOKENS_PER_S = 20, 10
@@ -57,13 +59,13 @@ APPENDED: str = _DEFAULTS["append_punctuations"]
 
 @dataclass(frozen=True)
 class WindowText:
-    """What the short window heard: the text, and its words as (word, start s, end s).
+    """What the short window heard: the text, and its words with their timings.
 
     `repeated`: the text repeats itself, so it is not to be trusted.
     """
 
     text: str
-    words: tuple[tuple[str, float, float], ...] = ()
+    words: tuple[Word, ...] = ()
     repeated: bool = False
 
 
@@ -124,11 +126,16 @@ def _word_timings(
     tokens: list[int],
     encoded: ctranslate2.StorageView,
     frames: int,
-) -> tuple[tuple[str, float, float], ...]:
+) -> tuple[Word, ...]:
     (alignment,) = model.find_alignment(tokenizer, [tokens], encoded, frames)
     merge_punctuations(alignment, PREPENDED, APPENDED)
     return tuple(
-        (timing["word"].strip(), float(timing["start"]), float(timing["end"]))
+        timed_word(timing["word"], timing["start"], timing["end"])
         for timing in alignment
         if timing["word"].strip()
     )
+
+
+def timed_word(text: str, start_s: float, end_s: float) -> Word:
+    """A word as Whisper times it (seconds into the segment), in the provider's terms."""
+    return Word(text.strip(), round(start_s * 1000), round(end_s * 1000))
