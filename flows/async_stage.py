@@ -1,14 +1,15 @@
 """A keyed step whose work runs on the worker's provider loop and whose results come later.
 
 `AsyncStage` is the logic of a `stateful_batch` step keyed by session: every
-item is handed to a coroutine on the worker's `LoopThread` at once, and results
-are emitted, in each session's order, as their calls finish. Bytewax wakes the
-step while calls are in flight: every quarter millisecond for the first couple
-of milliseconds (fast calls, such as cache hits, are out within a fraction of
-a millisecond, or as soon as the loop's thread gets a core on a busy machine),
-then less and less often up to every few milliseconds (slow calls cost few
-wake-ups). The worker never waits for a provider, so one slow call holds up
-only its own session.
+item is handed to a coroutine on the worker's `WorkerLoop` at once, and
+results are emitted, in each session's order, as their calls finish. A call
+with nothing to wait for (a cached translation, the no-op providers) is done
+before `on_batch` returns. Bytewax wakes the step while calls are in flight:
+every quarter millisecond for the first couple of milliseconds (short calls,
+such as a sentence for Apertium's thread), then less and less often up to
+every few milliseconds (slow calls cost few wake-ups); each wake-up steps the
+loop. The worker never waits for a provider, so one slow call holds up only
+its own session.
 
 Recovery: the snapshot is the items whose results have not been emitted yet;
 a restore submits them again. Results therefore reach the sink at least once,
@@ -17,16 +18,16 @@ with the same ids, as everywhere else in the flow.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 from bytewax.operators import StatefulBatchLogic
 
-from flows.concurrency import LoopThread
+from flows.concurrency import WorkerLoop
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ O = TypeVar("O")  # noqa: E741
 
 FIRST_POLL = timedelta(milliseconds=0.25)
 # Looks at FIRST_POLL before backing off. Doubling from the first look would add
-# up to as much wait again to a call its loop thread was late to start.
+# up to as much wait again to a call of a millisecond or two.
 QUICK_LOOKS = 8
 MAX_POLL = timedelta(milliseconds=4)
 
@@ -46,15 +47,17 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
     def __init__(
         self,
         call: Callable[[I], Awaitable[list[O]]],
-        loop: LoopThread,
+        loop: WorkerLoop,
         resume: list[I] | None = None,
     ) -> None:
         self._call = call
         self._loop = loop
-        self._pending: deque[tuple[I, Future[list[O]]]] = deque()
+        self._pending: deque[tuple[I, asyncio.Task[list[O]]]] = deque()
         self._idle_looks = 0  # looks in a row that found nothing finished
-        for item in resume or []:
-            self._submit(item)
+        if resume:
+            for item in resume:
+                self._submit(item)
+            loop.step()
 
     def _submit(self, item: I) -> None:
         async def run() -> list[O]:
@@ -67,15 +70,18 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
         """Start a call for each item; emit whatever has already finished."""
         for item in values:
             self._submit(item)
-        return self._drain(wait=False)
+        self._loop.step()
+        return self._drain()
 
     def on_notify(self) -> tuple[list[O], bool]:
-        """Emit the results that finished since the last look."""
-        return self._drain(wait=False)
+        """Step the loop (unless another session's look just did); emit what finished."""
+        self._loop.step(unless_recent=True)
+        return self._drain()
 
     def on_eof(self) -> tuple[list[O], bool]:
         """The input is over (file mode, tests): wait for every call, emit everything."""
-        return self._drain(wait=True)
+        self._loop.wait(task for _, task in self._pending)
+        return self._drain()
 
     def notify_at(self) -> datetime | None:
         """Look again while calls are in flight."""
@@ -92,12 +98,12 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
         """The items whose results are not out yet (immutable items: a list copy is enough)."""
         return [item for item, _ in self._pending]
 
-    def _drain(self, wait: bool) -> tuple[list[O], bool]:
+    def _drain(self) -> tuple[list[O], bool]:
         out: list[O] = []
-        while self._pending and (wait or self._pending[0][1].done()):
-            item, future = self._pending.popleft()
+        while self._pending and self._pending[0][1].done():
+            item, task = self._pending.popleft()
             try:
-                out += future.result()
+                out += task.result()
             except Exception:  # a bug in a step must not stop the other sessions
                 log.exception("a provider step failed on %r", type(item).__name__)
         # Nothing finished since the last look: the calls in flight may be slow ones.

@@ -23,7 +23,7 @@ from bytewax.dataflow import Stream, operator
 
 from flows.async_stage import AsyncStage
 from flows.audio_log import AudioLog
-from flows.concurrency import LoopThread, PerWorker
+from flows.concurrency import PerWorker, WorkerLoop
 from flows.decode import Rejected, is_record, rejected_event
 from flows.finish import Routed, SessionFinisher
 from flows.items import PathDone, RouteChange, SpeechSegment, StreamEnd, Transcribed, UsageTick
@@ -72,7 +72,7 @@ def process_audio(
     came from, when that is the audio topic: snapshots then name held audio
     instead of copying it.
     """
-    workers = PerWorker(lambda: WorkerEngines(LoopThread(), providers()))
+    workers = PerWorker(lambda: WorkerEngines(WorkerLoop(), providers()))
     valid = op.branch("is_record", records, is_record)
     # `branch` narrows only its true side; the false side holds just the rejections.
     rejects = op.map("rejected_events", cast(Stream[Rejected], valid.falses), rejected_event)
@@ -126,7 +126,7 @@ def process_audio(
 class WorkerEngines:
     """One worker's speech engines and the loop their calls run on."""
 
-    loop: LoopThread
+    loop: WorkerLoop
     providers: SpeechProviders
 
 

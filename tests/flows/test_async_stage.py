@@ -1,8 +1,9 @@
-"""AsyncStage: calls run on the provider loop, results leave in order, restores lose nothing."""
+"""AsyncStage: calls run on the worker's loop, results leave in order, restores lose nothing."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,14 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from flows.async_stage import FIRST_POLL, MAX_POLL, QUICK_LOOKS, AsyncStage
-from flows.concurrency import LoopThread
+from flows.concurrency import WorkerLoop
 
 
 class Gates:
-    """Calls that finish when the test opens their gate (from the test's thread)."""
+    """Calls that finish when the test opens their gate (at the loop's next step)."""
 
-    def __init__(self, loop: LoopThread) -> None:
-        self._loop = loop
+    def __init__(self) -> None:
         self._gates: dict[str, asyncio.Event] = {}
 
     def _gate(self, item: str) -> asyncio.Event:
@@ -28,14 +28,14 @@ class Gates:
         return [f"{item}!"]
 
     def open(self, item: str) -> None:
-        self._loop.loop.call_soon_threadsafe(lambda: self._gate(item).set())
+        self._gate(item).set()
 
 
 @pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    thread = LoopThread("test-provider-loop")
-    yield thread
-    thread.stop()
+def loop() -> Iterator[WorkerLoop]:
+    worker_loop = WorkerLoop()
+    yield worker_loop
+    worker_loop.close()
 
 
 def _until_out(stage: AsyncStage[str, str], timeout_s: float = 5.0) -> list[str]:
@@ -57,8 +57,8 @@ def _next_look_in(stage: AsyncStage[str, str]) -> tuple[timedelta, timedelta]:
     return at - after, at - before
 
 
-def test_results_leave_in_order_even_when_a_later_call_finishes_first(loop: LoopThread) -> None:
-    gates = Gates(loop)
+def test_results_leave_in_order_even_when_a_later_call_finishes_first(loop: WorkerLoop) -> None:
+    gates = Gates()
     stage: AsyncStage[str, str] = AsyncStage(gates.call, loop)
     assert stage.on_batch(["a", "b"]) == ([], False)
     gates.open("b")
@@ -69,8 +69,8 @@ def test_results_leave_in_order_even_when_a_later_call_finishes_first(loop: Loop
     assert stage.notify_at() is None  # nothing in flight: no wake-ups
 
 
-def test_a_call_in_flight_is_looked_at_often_first_then_less_often(loop: LoopThread) -> None:
-    gates = Gates(loop)
+def test_a_call_in_flight_is_looked_at_often_first_then_less_often(loop: WorkerLoop) -> None:
+    gates = Gates()
     stage: AsyncStage[str, str] = AsyncStage(gates.call, loop)
     stage.on_batch(["slow"])
     looks = []
@@ -91,8 +91,8 @@ def test_a_call_in_flight_is_looked_at_often_first_then_less_often(loop: LoopThr
     assert _until_out(stage) == ["next!"]
 
 
-def test_a_restore_submits_again_what_had_not_left(loop: LoopThread) -> None:
-    gates = Gates(loop)
+def test_a_restore_submits_again_what_had_not_left(loop: WorkerLoop) -> None:
+    gates = Gates()
     stage: AsyncStage[str, str] = AsyncStage(gates.call, loop)
     stage.on_batch(["a", "b"])
     gates.open("a")
@@ -102,3 +102,37 @@ def test_a_restore_submits_again_what_had_not_left(loop: LoopThread) -> None:
     gates.open("b")
     assert _until_out(restored) == ["b!"]
     assert restored.on_eof() == ([], True)
+
+
+def test_a_call_with_nothing_to_wait_for_is_out_of_the_batch_that_started_it(
+    loop: WorkerLoop,
+) -> None:
+    async def instant(item: str) -> list[str]:
+        return [item.upper()]
+
+    stage: AsyncStage[str, str] = AsyncStage(instant, loop)
+    assert stage.on_batch(["a", "b"]) == (["A", "B"], True)
+    assert stage.notify_at() is None
+
+
+def test_a_call_waiting_on_a_thread_comes_out_at_a_later_look(loop: WorkerLoop) -> None:
+    release = threading.Event()
+
+    async def in_thread(item: str) -> list[str]:
+        await asyncio.to_thread(release.wait, 5)
+        return [item + "!"]
+
+    stage: AsyncStage[str, str] = AsyncStage(in_thread, loop)
+    assert stage.on_batch(["a"]) == ([], False)  # the worker did not wait for the thread
+    release.set()
+    assert _until_out(stage) == ["a!"]
+
+
+def test_the_end_of_the_input_waits_for_every_call(loop: WorkerLoop) -> None:
+    async def slow(item: str) -> list[str]:
+        await asyncio.sleep(0.05)
+        return [item + "!"]
+
+    stage: AsyncStage[str, str] = AsyncStage(slow, loop)
+    assert stage.on_batch(["a", "b"]) == ([], False)
+    assert stage.on_eof() == (["a!", "b!"], True)
