@@ -30,6 +30,9 @@ T = TypeVar("T")
 # Looks closer together than this share one step: a worker looking at a hundred
 # sessions' calls in a row polls the loop once, not a hundred times.
 STEP_GAP_S = 0.0001
+# A step runs passes of the loop until nothing is ready to run, at most this many
+# (a coroutine that only yields must not keep the worker from its other work).
+MAX_PASSES = 64
 
 # Every worker loop, so that they close when a dataflow run is over (tests, file mode).
 _loops: list[WorkerLoop] = []
@@ -40,7 +43,8 @@ class WorkerLoop:
     """An asyncio loop stepped by the thread that owns it; it never runs on its own."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        # The selector loop, whose queue of ready callbacks a step can see.
+        self.loop = asyncio.SelectorEventLoop()
         self._last_step = 0.0
         with _loops_lock:
             _loops.append(self)
@@ -50,17 +54,24 @@ class WorkerLoop:
         return self.loop.create_task(work)
 
     def step(self, *, unless_recent: bool = False) -> None:
-        """Run the ready callbacks and the I/O that is ready, without waiting for any.
+        """Run what is ready, and what that makes ready, without waiting for anything.
 
-        `unless_recent` skips the step when one ran within `STEP_GAP_S`.
+        A thread's result reaches its coroutine over a chain of callbacks, one
+        pass of the loop each; stopping after one pass would leave the rest of
+        the chain to later looks, milliseconds apart. `unless_recent` skips the
+        step when one ran within `STEP_GAP_S`.
         """
         now = time.perf_counter()
         if unless_recent and now - self._last_step < STEP_GAP_S:
             return
         self._last_step = now
-        # `stop` before `run_forever` makes it a single pass of the loop, with no wait.
-        self.loop.call_soon(self.loop.stop)
-        self.loop.run_forever()
+        ready = self.loop._ready  # type: ignore[attr-defined]
+        for _ in range(MAX_PASSES):
+            # `stop` before `run_forever` makes it a single pass, polling I/O without waiting.
+            self.loop.call_soon(self.loop.stop)
+            self.loop.run_forever()
+            if not ready:
+                return
 
     def wait(self, tasks: Iterable[asyncio.Future[Any]]) -> None:
         """Run the loop until every one of `tasks` is done (the end of the input)."""
