@@ -46,6 +46,7 @@ class WorkerLoop:
         # The selector loop, whose queue of ready callbacks a step can see.
         self.loop = asyncio.SelectorEventLoop()
         self._last_step = 0.0
+        self._passes = 0
         with _loops_lock:
             _loops.append(self)
 
@@ -65,13 +66,17 @@ class WorkerLoop:
         if unless_recent and now - self._last_step < STEP_GAP_S:
             return
         self._last_step = now
-        ready = self.loop._ready  # type: ignore[attr-defined]
-        for _ in range(MAX_PASSES):
-            # `stop` before `run_forever` makes it a single pass, polling I/O without waiting.
-            self.loop.call_soon(self.loop.stop)
-            self.loop.run_forever()
-            if not ready:
-                return
+        self._passes = 0
+        self.loop.call_soon(self._stop_when_idle)
+        self.loop.run_forever()
+
+    def _stop_when_idle(self) -> None:
+        # Runs last in its pass: what is ready now was made ready by this pass.
+        self._passes += 1
+        if self.loop._ready and self._passes < MAX_PASSES:  # type: ignore[attr-defined]
+            self.loop.call_soon(self._stop_when_idle)
+        else:
+            self.loop.stop()
 
     def wait(self, tasks: Iterable[asyncio.Future[Any]]) -> None:
         """Run the loop until every one of `tasks` is done (the end of the input)."""
