@@ -115,6 +115,19 @@ def test_a_call_with_nothing_to_wait_for_is_out_of_the_batch_that_started_it(
     assert stage.notify_at() is None
 
 
+def test_a_step_runs_what_it_makes_ready(loop: WorkerLoop) -> None:
+    # A thread's result reaches its coroutine over a chain like this one (a shared
+    # translation's task, shielded); left to later looks, each link cost milliseconds.
+    async def chained(item: str) -> list[str]:
+        shared = asyncio.ensure_future(asyncio.sleep(0, item + "!"))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return [await asyncio.shield(shared)]
+
+    stage: AsyncStage[str, str] = AsyncStage(chained, loop)
+    assert stage.on_batch(["a"]) == (["a!"], True)
+
+
 def test_a_call_waiting_on_a_thread_comes_out_at_a_later_look(loop: WorkerLoop) -> None:
     release = threading.Event()
 
