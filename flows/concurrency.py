@@ -11,9 +11,9 @@ flight, and calls for different sessions overlap.
 
 The loop used to run in a thread beside the worker. Every call then crossed
 threads twice, each crossing waiting for the other thread to get the GIL and
-a core: on a busy 2-core machine that was half the flow's share of the
-pipeline overhead at 100 streams. Now a call with nothing to wait for (the
-no-op providers, a cached translation) finishes in the step that starts it.
+a core (`python -m bench --streams 100`: overhead p99 14-32 ms on the loop
+thread, 13 ms on the worker's own loop). Now a call with nothing to wait for
+(the no-op providers, a cached translation) finishes in the step that starts it.
 """
 
 from __future__ import annotations
