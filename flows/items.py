@@ -22,8 +22,8 @@ class SpeechSegment:
     end_ms: int
     final: bool
     partial_index: int = 0
-    source_ingress_ms: int = 0
-    segmented_ms: int = 0  # wall clock when the segmenter closed it (benchmarks split on it)
+    source_ingress_ms: float = 0.0
+    segmented_ms: float = 0.0  # wall clock when the segmenter closed it (benchmarks split on it)
 
     @property
     def session_id(self) -> str:

@@ -103,7 +103,7 @@ class SessionState:
     utterance_start_bytes: int = 0
     partials_emitted: int = 0
     charged_ms: int = -1
-    last_ingress_ms: int = 0
+    last_ingress_ms: float = 0.0
     last_activity: float = field(default_factory=time.time)
     warned_unstarted: bool = False
 
@@ -394,8 +394,8 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         out.append(StreamEnd(state.settings, state.segment))
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+def _now_ms() -> float:
+    return round(time.time() * 1000, 3)
 
 
 def _bytes_held(history: int, utterance: int, preroll: int, leftover_bytes: int) -> int:

@@ -322,8 +322,12 @@ class StreamConnection:
                 )
             )
             return
-        now = to_ms(utc_now())  # frames carry no capture time: the receive time stands in
-        await self.rt.publisher.publish(AudioFrame(self.session_id, self.next_seq, now, now, pcm))
+        # Frames carry no capture time: the receive time stands in (to the microsecond
+        # for the pipeline's timings, whole milliseconds for the capture time).
+        received_ms = time.time() * 1000
+        await self.rt.publisher.publish(
+            AudioFrame(self.session_id, self.next_seq, int(received_ms), received_ms, pcm)
+        )
         self.next_seq += 1
         self._frames_unflushed += 1
         self.rt.metrics.frames_in.inc()

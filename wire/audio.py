@@ -1,14 +1,19 @@
 """Audio records on the audio topic: a session's start, its PCM frames, its end.
 
 Binary, versioned, compact. Every record begins with a 4-byte header:
-magic `LD`, version (1), kind. Frames carry raw PCM s16le 16 kHz mono after a
+magic `LD`, version (2), kind. Frames carry raw PCM s16le 16 kHz mono after a
 fixed header, never base64. The start record's settings are a small JSON body:
 it is sent once per connection, so readability wins there.
 
     header   : b"LD" | u8 version | u8 kind
-    frame    : header | u8 len | session id | u64 seq | u64 capture_ms | u64 ingress_ms | pcm
+    frame    : header | u8 len | session id | u64 seq | u64 capture_ms | u64 ingress_us | pcm
     start    : header | u8 len | session id | JSON settings
     end      : header | u8 len | session id | u64 last seq | u64 ingress_ms
+
+Version 2 stamps a frame's receipt in microseconds: whole milliseconds made
+every pipeline timing (receipt to the event going out) up to a millisecond
+long. Version 1 records (ingress_ms in the frame) still decode, so recordings
+made before replay as they were.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 MAGIC = b"LD"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 SAMPLE_RATE = 16000
 BYTES_PER_SAMPLE = 2
 KIND_START, KIND_FRAME, KIND_END = 1, 2, 3
@@ -84,7 +90,7 @@ class AudioFrame:
     session_id: str
     seq: int
     capture_ms: int
-    ingress_ms: int
+    ingress_ms: float  # to the microsecond
     pcm: bytes
     # Where the flow read the frame: (partition, offset) on the audio topic. Not
     # encoded; lets a snapshot name the frames it holds instead of copying them.
@@ -121,7 +127,7 @@ def encode(record: AudioRecord) -> bytes:
         return (
             _HEADER.pack(MAGIC, VERSION, KIND_FRAME)
             + _session_bytes(record.session_id)
-            + _FRAME.pack(record.seq, record.capture_ms, record.ingress_ms)
+            + _FRAME.pack(record.seq, record.capture_ms, round(record.ingress_ms * 1000))
             + record.pcm
         )
     if isinstance(record, StartRecord):
@@ -145,7 +151,7 @@ def decode(data: bytes, position: tuple[int, int] | None = None) -> AudioRecord:
     magic, version, kind = _HEADER.unpack_from(data)
     if magic != MAGIC:
         raise RecordError("not a livedub audio record (bad magic)")
-    if version != VERSION:
+    if version not in READABLE_VERSIONS:
         raise RecordError(f"unsupported record version {version}")
     id_len = data[_HEADER.size]
     body_at = _HEADER.size + 1 + id_len
@@ -157,7 +163,7 @@ def decode(data: bytes, position: tuple[int, int] | None = None) -> AudioRecord:
         raise RecordError("session id is not utf-8") from exc
     body = data[body_at:]
     if kind == KIND_FRAME:
-        return _decode_frame(session_id, body, position)
+        return _decode_frame(session_id, body, position, version)
     if kind == KIND_START:
         return _decode_start(session_id, body)
     if kind == KIND_END:
@@ -168,10 +174,13 @@ def decode(data: bytes, position: tuple[int, int] | None = None) -> AudioRecord:
     raise RecordError(f"unknown record kind {kind}")
 
 
-def _decode_frame(session_id: str, body: bytes, position: tuple[int, int] | None) -> AudioFrame:
+def _decode_frame(
+    session_id: str, body: bytes, position: tuple[int, int] | None, version: int
+) -> AudioFrame:
     if len(body) < _FRAME.size:
         raise RecordError("truncated frame header")
-    seq, capture_ms, ingress_ms = _FRAME.unpack_from(body)
+    seq, capture_ms, ingress = _FRAME.unpack_from(body)
+    ingress_ms = ingress if version == 1 else ingress / 1000
     pcm = body[_FRAME.size :]
     if len(pcm) % BYTES_PER_SAMPLE:
         raise RecordError("PCM s16le payload must have an even length")

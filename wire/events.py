@@ -60,8 +60,8 @@ class ResultEvent:
     # segment, when the flow's segmenter closed the segment, time spent inside
     # providers for this event, and when the ingress handed it to the socket
     # (added on the way out, see `with_sent_ms`).
-    source_ingress_ms: int | None = None
-    segmented_ms: int | None = None
+    source_ingress_ms: float | None = None
+    segmented_ms: float | None = None
     provider_ms: float | None = None
     sent_ms: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
