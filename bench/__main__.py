@@ -42,6 +42,7 @@ from bench.clients import StreamPlan, StreamResult
 from bench.measures import (
     lag_ms,
     most_streams_held,
+    over_the_run,
     overhead_split_ms,
     overheads_to_viewer_ms,
     p50_by_minute,
@@ -280,6 +281,7 @@ def speech(
                 "final_subtitle_first_third_ms": first_half,
                 "final_subtitle_last_third_ms": last_half,
                 "final_subtitle_p50_by_minute_ms": p50_by_minute(timed),
+                "final_subtitle_over_run_s_ms": over_the_run(timed),
                 "backlog_reports": sum(
                     1 for r in results for _, e in r.events if e.get("status") == "backlog"
                 ),

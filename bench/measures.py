@@ -47,6 +47,14 @@ def utterance_latency_ms(
     return [latency for _, latency in utterance_latencies(results, kind, final_only)]
 
 
+def over_the_run(timed: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Each utterance as (seconds since the first one ended, latency ms): the picture of drift."""
+    if not timed:
+        return []
+    first = timed[0][0]
+    return [(round((at - first) / 1000, 2), round(latency, 1)) for at, latency in timed]
+
+
 def p50_by_minute(timed: list[tuple[float, float]]) -> list[float]:
     """The median of each minute since the first utterance ended (does latency grow?)."""
     if not timed:

@@ -8,6 +8,7 @@ from bench.clients import StreamResult
 from bench.measures import (
     lag_ms,
     most_streams_held,
+    over_the_run,
     overhead_split_ms,
     overheads_to_viewer_ms,
     p50_by_minute,
@@ -120,3 +121,4 @@ def test_speech_latencies_run_in_the_order_utterances_ended_across_viewers() -> 
     first, last = thirds([latency for _, latency in timed])
     assert (first["p50"], last["p50"]) == (400.0, 900.0)
     assert p50_by_minute(timed) == [400.0, 900.0]
+    assert over_the_run(timed)[::3] == [(0.0, 400.0), (69.0, 900.0)]

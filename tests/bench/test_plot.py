@@ -1,0 +1,43 @@
+"""The benchmark's picture is drawn from what a run reports, whichever parts it ran."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.plot import plot
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _speech(p50: float) -> dict[str, Any]:
+    return {
+        "utterance_end_to_final_subtitle_ms": {"p50": p50},
+        "utterance_end_to_first_audio_ms": {"p50": p50 + 30},
+        "final_subtitle_over_run_s_ms": [[0.0, p50], [4.2, p50 + 10], [9.9, p50 - 5]],
+    }
+
+
+NO_OP = {
+    "baselines": {"kafka_round_trip_ms": {"p99": 2.5}, "websocket_echo_ms": {"p99": 0.7}},
+}
+
+
+@pytest.mark.parametrize(
+    ("report", "overheads"),
+    [
+        ({**NO_OP, "speech": {"1": _speech(530.0), "4": _speech(560.0)}}, {100: [5.0, 6.0, 13.0]}),
+        ({**NO_OP, "speech": {}}, {10: [4.0], 100: [5.0, 9.0]}),  # --speech-streams ""
+        ({"speech": {"4": _speech(560.0)}}, {}),  # the soak: speech only
+    ],
+)
+def test_every_kind_of_run_gets_its_picture(
+    tmp_path: Path, report: dict[str, Any], overheads: dict[int, list[float]]
+) -> None:
+    path = tmp_path / "bench.png"
+
+    plot(report, overheads, path)
+
+    assert path.read_bytes().startswith(PNG_MAGIC)
