@@ -5,7 +5,9 @@
         └─ speech segments ─ speech-to-text ─ transcript events ─────┤
                ├─ [subtitles] translate(subtitle language) ─ subtitle events ─┤
                └─ [dubbing] translate(target language) + text-to-speech ─ audio events ─┤
-    all events ─ key by session ─ route and finish (`ended` after the last event) ─ out
+    all events ─ route and finish (`ended` after the last event) ─ out
+
+Everything from the segmenter to the finish stays keyed by session.
 
 `process_audio` is that middle part, shared by the live flow (Kafka in, Kafka
 out, see `flows.live`) and the file mode (`just dub`, see `flows.dub_file`).
@@ -14,12 +16,13 @@ out, see `flows.live`) and the file mode (`just dub`, see `flows.dub_file`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar, cast
+from typing import TypeVar, cast
 
 import bytewax.operators as op
 from bytewax.dataflow import Stream, operator
+from bytewax.operators import KeyedStream
 
 from flows.async_stage import AsyncStage
 from flows.audio_log import AudioLog
@@ -43,16 +46,7 @@ from wire.events import ResultEvent
 Outcome = ResultEvent | PathDone | RouteChange
 
 
-class SessionItem(Protocol):
-    """Anything that knows its session (what provider steps key their work by)."""
-
-    @property
-    def session_id(self) -> str:
-        """The session it belongs to."""
-        ...
-
-
-X = TypeVar("X", bound=SessionItem)
+X = TypeVar("X")
 Y = TypeVar("Y")
 
 
@@ -75,50 +69,48 @@ def process_audio(
     workers = PerWorker(lambda: WorkerEngines(WorkerLoop(), providers()))
     valid = op.branch("is_record", records, is_record)
     # `branch` narrows only its true side; the false side holds just the rejections.
-    rejects = op.map("rejected_events", cast(Stream[Rejected], valid.falses), rejected_event)
+    rejects = op.map("rejected_events", cast(Stream[Rejected], valid.falses), _keyed_rejection)
+    # Keyed by session from here to the end: every step after the segmenter is
+    # per session, and each key_on/key_rm would be one more operator, so one
+    # more worker step, on every event's way out.
     by_session = op.key_on("by_session", valid.trues, _session_of)
-    segmented: Stream[SegmenterOutput] = op.key_rm(
-        "segmented",
-        op.stateful_batch(
-            "segment",
-            by_session,
-            functools.partial(SessionSegmenter, config, audio_log=audio_log),
-        ),
+    segmented: KeyedStream[SegmenterOutput] = op.stateful_batch(
+        "segment",
+        by_session,
+        functools.partial(SessionSegmenter, config, audio_log=audio_log),
     )
 
-    usage_ticks = op.filter_map("usage_ticks", segmented, _usage_tick)
-    speech: Stream[SpeechSegment | StreamEnd] = op.filter_map("speech", segmented, _speech_or_end)
-    passthrough = op.filter_map("segmenter_outcomes", segmented, _segmenter_outcome)
-    usage: Stream[Outcome] = (
-        op.flat_map_batch("charge_usage", usage_ticks, UsageCharger(ledger).charge)
+    usage_ticks = op.filter_map_value("usage_ticks", segmented, _usage_tick)
+    speech: KeyedStream[SpeechSegment | StreamEnd] = op.filter_map_value(
+        "speech", segmented, _speech_or_end
+    )
+    passthrough = op.filter_map_value("segmenter_outcomes", segmented, _segmenter_outcome)
+    usage: KeyedStream[Outcome] = (
+        op.flat_map_batch("charge_usage", usage_ticks, _keyed_batch(UsageCharger(ledger).charge))
         if ledger is not None
         else op.flat_map("skip_usage", usage_ticks, lambda _tick: [])
     )
 
     transcribed = provider_step("transcribe", speech, workers, transcribe)
-    transcripts = op.flat_map("transcript_events", transcribed, transcript_events)
+    transcripts = op.flat_map_value("transcript_events", transcribed, transcript_events)
 
-    for_subtitles = op.filter("wants_subtitles", transcribed, _wants_subtitles)
+    for_subtitles = op.filter_value("wants_subtitles", transcribed, _wants_subtitles)
     subtitled = provider_step(
         "translate_subtitles",
         for_subtitles,
         workers,
         functools.partial(translate, target_of=_subtitle_language),
     )
-    subtitles = op.flat_map("subtitle_events", subtitled, subtitle_events)
+    subtitles = op.flat_map_value("subtitle_events", subtitled, subtitle_events)
 
-    for_dubbing = op.filter("wants_dubbing", transcribed, _wants_dubbing)
+    for_dubbing = op.filter_value("wants_dubbing", transcribed, _wants_dubbing)
     dubs = provider_step("dub", for_dubbing, workers, dub)
 
-    outcomes: Stream[Outcome] = op.merge(
+    outcomes: KeyedStream[Outcome] = op.merge(
         "outcomes", rejects, passthrough, usage, transcripts, subtitles, dubs
     )
     with_usage = ledger is not None
-    finished = op.stateful(
-        "finish",
-        op.key_on("outcomes_by_session", outcomes, _outcome_session),
-        lambda resume: SessionFinisher(with_usage, resume),
-    )
+    finished = op.stateful("finish", outcomes, lambda resume: SessionFinisher(with_usage, resume))
     return op.key_rm("events", finished)
 
 
@@ -133,22 +125,33 @@ class WorkerEngines:
 @operator
 def provider_step(
     step_id: str,
-    up: Stream[X],
+    up: KeyedStream[X],
     workers: PerWorker[WorkerEngines],
     call: Callable[[SpeechProviders, X], Awaitable[list[Y]]],
-) -> Stream[Y]:
+) -> KeyedStream[Y]:
     """`call` for each item on the worker's provider loop; results in each session's order."""
 
     def build(resume: list[X] | None) -> AsyncStage[X, Y]:
         worker = workers()
         return AsyncStage(functools.partial(call, worker.providers), worker.loop, resume)
 
-    keyed = op.key_on("by_session", up, _item_session)
-    return op.key_rm("results", op.stateful_batch("calls", keyed, build))
+    return op.stateful_batch("calls", up, build)
 
 
-def _item_session(item: SessionItem) -> str:
-    return item.session_id
+def _keyed_batch(
+    apply: Callable[[list[X]], Sequence[Outcome]],
+) -> Callable[[list[tuple[str, X]]], list[tuple[str, Outcome]]]:
+    """`apply` to a batch of keyed values; its outcomes keyed by their session."""
+
+    def keyed(items: list[tuple[str, X]]) -> list[tuple[str, Outcome]]:
+        return [(_outcome_session(o), o) for o in apply([value for _, value in items])]
+
+    return keyed
+
+
+def _keyed_rejection(rejected: Rejected) -> tuple[str, Outcome]:
+    event = rejected_event(rejected)
+    return event.session_id, event
 
 
 def _session_of(record: AudioRecord | Rejected) -> str:
