@@ -13,7 +13,9 @@ its own session.
 
 Recovery: the snapshot is the items whose results have not been emitted yet;
 a restore submits them again. Results therefore reach the sink at least once,
-with the same ids, as everywhere else in the flow.
+with the same ids, as everywhere else in the flow. A call that fails is logged
+and skipped, unless the stage `must_succeed` (usage charges): then the failure
+stops the flow, which resumes from its last snapshot and makes the call again.
 """
 
 from __future__ import annotations
@@ -49,9 +51,11 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
         call: Callable[[I], Awaitable[list[O]]],
         loop: WorkerLoop,
         resume: list[I] | None = None,
+        must_succeed: bool = False,
     ) -> None:
         self._call = call
         self._loop = loop
+        self._must_succeed = must_succeed
         self._pending: deque[tuple[I, asyncio.Task[list[O]]]] = deque()
         self._idle_looks = 0  # looks in a row that found nothing finished
         if resume:
@@ -104,7 +108,9 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
             item, task = self._pending.popleft()
             try:
                 out += task.result()
-            except Exception:  # a bug in a step must not stop the other sessions
+            except Exception:  # a bug in a step must not stop the other sessions...
+                if self._must_succeed:  # ...unless skipping the item would lose what it carries
+                    raise
                 log.exception("a provider step failed on %r", type(item).__name__)
         # Nothing finished since the last look: the calls in flight may be slow ones.
         self._idle_looks = 0 if out else self._idle_looks + 1

@@ -16,7 +16,7 @@ out, see `flows.live`) and the file mode (`just dub`, see `flows.dub_file`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
@@ -85,8 +85,8 @@ def process_audio(
         "speech", segmented, _speech_or_end
     )
     passthrough = op.filter_map_value("segmenter_outcomes", segmented, _segmenter_outcome)
-    usage: KeyedStream[Outcome] = (
-        op.flat_map_batch("charge_usage", usage_ticks, _keyed_batch(UsageCharger(ledger).charge))
+    usage: KeyedStream[ResultEvent | PathDone] = (
+        _async_step("charge_usage", usage_ticks, workers, UsageCharger(ledger).charge_one, True)
         if ledger is not None
         else op.flat_map("skip_usage", usage_ticks, lambda _tick: [])
     )
@@ -138,15 +138,17 @@ def provider_step(
     return op.stateful_batch("calls", up, build)
 
 
-def _keyed_batch(
-    apply: Callable[[list[X]], Sequence[Outcome]],
-) -> Callable[[list[tuple[str, X]]], list[tuple[str, Outcome]]]:
-    """`apply` to a batch of keyed values; its outcomes keyed by their session."""
-
-    def keyed(items: list[tuple[str, X]]) -> list[tuple[str, Outcome]]:
-        return [(_outcome_session(o), o) for o in apply([value for _, value in items])]
-
-    return keyed
+def _async_step(
+    step_id: str,
+    up: KeyedStream[X],
+    workers: PerWorker[WorkerEngines],
+    call: Callable[[X], Awaitable[list[Y]]],
+    must_succeed: bool,
+) -> KeyedStream[Y]:
+    """`call` for each item on the worker's loop, without the providers."""
+    return op.stateful_batch(
+        step_id, up, lambda resume: AsyncStage(call, workers().loop, resume, must_succeed)
+    )
 
 
 def _keyed_rejection(rejected: Rejected) -> tuple[str, Outcome]:

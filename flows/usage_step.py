@@ -4,10 +4,15 @@ The ledger's script is idempotent on the per-session high-water mark, so a
 replay after a crash re-applies marks it has seen (a no-op) and never misses
 one. If the ledger is unreachable the step retries, then raises: the flow
 restarts from its last snapshot and the replay charges what was missed.
+
+In the flow each tick is charged on a thread of the worker's loop
+(`charge_one`): the Redis round trip, and any retrying, holds up only that
+session's usage events, not every event behind it on the worker.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -47,6 +52,10 @@ class UsageCharger:
 
     ledger: UsageLedger
     retry_for_s: float = 30.0
+
+    async def charge_one(self, tick: UsageTick) -> list[ResultEvent | PathDone]:
+        """`charge` on a thread: the worker goes on while the ledger answers (or retries)."""
+        return await asyncio.to_thread(self.charge, [tick])
 
     def charge(self, ticks: list[UsageTick]) -> list[ResultEvent | PathDone]:
         """Apply a batch of ticks in one go (retrying through a ledger outage), describe each."""

@@ -149,3 +149,26 @@ def test_the_end_of_the_input_waits_for_every_call(loop: WorkerLoop) -> None:
     stage: AsyncStage[str, str] = AsyncStage(slow, loop)
     assert stage.on_batch(["a", "b"]) == ([], False)
     assert stage.on_eof() == (["a!", "b!"], True)
+
+
+class LedgerDown(Exception):
+    pass
+
+
+async def _fails_on_b(item: str) -> list[str]:
+    if item == "b":
+        raise LedgerDown(item)
+    return [item + "!"]
+
+
+def test_a_failed_call_is_skipped_and_the_other_items_go_on(loop: WorkerLoop) -> None:
+    stage: AsyncStage[str, str] = AsyncStage(_fails_on_b, loop)
+    assert stage.on_batch(["a", "b", "c"]) == (["a!", "c!"], True)
+
+
+def test_a_stage_that_must_succeed_stops_the_flow_on_a_failed_call(loop: WorkerLoop) -> None:
+    # Usage charges: skipping one would lose the seconds it carries (and a final
+    # tick's end of the usage path); the flow's restart makes the call again.
+    stage: AsyncStage[str, str] = AsyncStage(_fails_on_b, loop, must_succeed=True)
+    with pytest.raises(LedgerDown):
+        stage.on_batch(["a", "b", "c"])
