@@ -85,11 +85,18 @@ def process_audio(
         "speech", segmented, _speech_or_end
     )
     passthrough = op.filter_map_value("segmenter_outcomes", segmented, _segmenter_outcome)
-    usage: KeyedStream[ResultEvent | PathDone] = (
-        _async_step("charge_usage", usage_ticks, workers, UsageCharger(ledger).charge_one, True)
-        if ledger is not None
-        else op.flat_map("skip_usage", usage_ticks, lambda _tick: [])
-    )
+    usage: KeyedStream[ResultEvent | PathDone]
+    if ledger is not None:
+        charger = UsageCharger(ledger)
+        usage = _async_step(
+            "charge_usage",
+            usage_ticks,
+            workers,
+            lambda _worker: charger.charge_one,
+            must_succeed=True,
+        )
+    else:
+        usage = op.flat_map("skip_usage", usage_ticks, lambda _tick: [])
 
     transcribed = provider_step("transcribe", speech, workers, transcribe)
     transcripts = op.flat_map_value("transcript_events", transcribed, transcript_events)
@@ -130,25 +137,25 @@ def provider_step(
     call: Callable[[SpeechProviders, X], Awaitable[list[Y]]],
 ) -> KeyedStream[Y]:
     """`call` for each item on the worker's provider loop; results in each session's order."""
-
-    def build(resume: list[X] | None) -> AsyncStage[X, Y]:
-        worker = workers()
-        return AsyncStage(functools.partial(call, worker.providers), worker.loop, resume)
-
-    return op.stateful_batch("calls", up, build)
+    return _async_step(
+        "calls", up, workers, lambda worker: functools.partial(call, worker.providers)
+    )
 
 
 def _async_step(
     step_id: str,
     up: KeyedStream[X],
     workers: PerWorker[WorkerEngines],
-    call: Callable[[X], Awaitable[list[Y]]],
-    must_succeed: bool,
+    call_for: Callable[[WorkerEngines], Callable[[X], Awaitable[list[Y]]]],
+    must_succeed: bool = False,
 ) -> KeyedStream[Y]:
-    """`call` for each item on the worker's loop, without the providers."""
-    return op.stateful_batch(
-        step_id, up, lambda resume: AsyncStage(call, workers().loop, resume, must_succeed)
-    )
+    """The call `call_for` the worker makes, for each item on the worker's loop."""
+
+    def build(resume: list[X] | None) -> AsyncStage[X, Y]:
+        worker = workers()
+        return AsyncStage(call_for(worker), worker.loop, resume, must_succeed)
+
+    return op.stateful_batch(step_id, up, build)
 
 
 def _keyed_rejection(rejected: Rejected) -> tuple[str, Outcome]:
