@@ -192,7 +192,3 @@ def _wants_dubbing(item: Transcribed | StreamEnd) -> bool:
 
 def _subtitle_language(item: Transcribed) -> str:
     return item.segment.settings.subtitle_target
-
-
-def _outcome_session(item: Outcome) -> str:
-    return item.session_id if isinstance(item, ResultEvent) else item.settings.session_id
