@@ -9,7 +9,10 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart, websocket
 
+from ingress.direct_websocket import DirectWebsocketConnection
+
 app = Quart("echo")
+app.asgi_websocket_class = DirectWebsocketConnection  # as the ingress has it
 
 
 @app.websocket("/echo")

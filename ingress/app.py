@@ -13,6 +13,7 @@ from ingress.config_api import config_api
 from ingress.cors import install_cors
 from ingress.demo_page import demo_page
 from ingress.dev_token_api import install_dev_tokens
+from ingress.direct_websocket import DirectWebsocketConnection
 from ingress.errors import register_error_handlers
 from ingress.health import health
 from ingress.metrics import install_metrics
@@ -37,6 +38,7 @@ def create_app(
     """
     cfg = cfg or settings.load()
     app = Quart("livedub")
+    app.asgi_websocket_class = DirectWebsocketConnection
     app.config["LIVEDUB"] = cfg
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     runtime = IngressRuntime(cfg, install_metrics(app), voice_catalog)
