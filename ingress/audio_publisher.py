@@ -22,11 +22,14 @@ from wire import audio
 
 log = logging.getLogger(__name__)
 
-# A millisecond of linger batches a burst of frames without adding delay; the
-# buffer bound makes a stalled broker push back (BufferError) instead of growing.
+# No linger: a frame leaves at once. Frames of different sockets seldom come
+# within a millisecond of each other below a few hundred streams, so a linger
+# mostly added its full wait; under load librdkafka still batches whatever
+# queued while a request was being sent. The buffer bound makes a stalled
+# broker push back (BufferError) instead of growing.
 PRODUCER_CONFIG = {
     "enable.idempotence": "true",
-    "linger.ms": "1",
+    "linger.ms": "0",
     "queue.buffering.max.kbytes": "65536",
     # Only failures need a callback: a Python call per delivered frame costs CPU for nothing.
     "delivery.report.only.error": True,
