@@ -37,7 +37,17 @@ def _overheads(
     )
     kafka = report["baselines"]["kafka_round_trip_ms"]
     left.axhline(kafka["p99"], color="tab:red", linestyle="--", label="bare Kafka RTT p99")
-    left.axhline(3 * kafka["p99"], color="tab:red", linestyle=":", label="3x bare Kafka RTT p99")
+    # The target's limit, per load: 3x the idle round trip measured just before it.
+    loads = report.get("capacity", {})
+    left.plot(
+        range(1, len(counts) + 1),
+        [3 * loads.get(str(n), {}).get("kafka_round_trip_idle_ms", kafka)["p99"] for n in counts],
+        color="tab:red",
+        marker="_",
+        markersize=24,
+        linestyle="none",
+        label="3x bare Kafka RTT p99 (idle, just before the load)",
+    )
     left.axhline(
         report["baselines"]["websocket_echo_ms"]["p99"],
         color="tab:green",

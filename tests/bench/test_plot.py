@@ -30,6 +30,10 @@ NO_OP = {
     [
         ({**NO_OP, "speech": {"1": _speech(530.0), "4": _speech(560.0)}}, {100: [5.0, 6.0, 13.0]}),
         ({**NO_OP, "speech": {}}, {10: [4.0], 100: [5.0, 9.0]}),  # --speech-streams ""
+        (  # each load with its own idle limit
+            {**NO_OP, "capacity": {"100": {"kafka_round_trip_idle_ms": {"p99": 1.4}}}},
+            {100: [5.0, 9.0]},
+        ),
         ({"speech": {"4": _speech(560.0)}}, {}),  # the soak: speech only
     ],
 )
