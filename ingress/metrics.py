@@ -58,6 +58,11 @@ class IngressMetrics:
             "Sockets closed because they did not read fast enough",
             registry=r,
         )
+        self.audio_batching = Gauge(
+            "livedub_ingress_audio_batching",
+            "1 while audio records are batched (the process is busy), 0 while they leave at once",
+            registry=r,
+        )
         self.delivery_failures = Counter(
             "livedub_ingress_kafka_delivery_failures",
             "Audio records Kafka did not accept",
