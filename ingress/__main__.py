@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 
 import uvloop
 from hypercorn.asyncio import serve
@@ -49,6 +50,13 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=cfg.ingress_instances)
     args = parser.parse_args()
     cfg = dataclasses.replace(cfg, ingress_instance=args.instance, ingress_instances=args.instances)
+    # Our own log lines from INFO up; Hypercorn's logs keep the handlers it sets up.
+    ours = logging.getLogger("ingress")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    ours.addHandler(handler)
+    ours.setLevel(logging.INFO)
+    ours.propagate = False
     decline_compression()
     app = create_app(cfg)
     freeze_startup_objects()
