@@ -110,6 +110,7 @@ class AudioPublisher:
     async def publish(self, record: audio.AudioRecord) -> None:
         """Hand the record to the producer, keyed by session (waits while its buffer is full)."""
         value, key = audio.encode(record), audio.session_key(record)
+        # Shielded: a waiter cancelled (its socket closed) must not cancel the switch.
         while self._switching is not None:  # in publishing order: waiters resume in turn
             await asyncio.shield(self._switching)
         self._rate.add()
