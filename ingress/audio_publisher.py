@@ -48,6 +48,10 @@ BUSY_LINGER_MS = "1"
 BUSY_RECORDS_PER_S = 1200.0
 QUIET_RECORDS_PER_S = 800.0
 RATE_WINDOW_S = 0.5
+# Quiet for this long before leaving batching: a busy ingress that stalls for a
+# moment sees a window with few records, then a burst (at 500 streams on a slow
+# host, without it, the mode flipped every half second).
+QUIET_HOLD_S = 5.0
 SWITCH_WAIT_S = 0.5  # longer, and the broker is in trouble: keep the producer...
 SWITCH_RETRY_S = 5.0  # ...and try again this much later
 BUFFER_FULL_PAUSE_S = 0.005
@@ -84,9 +88,12 @@ class AudioPublisher:
         metrics: IngressMetrics,
         busy_per_s: float = BUSY_RECORDS_PER_S,
         quiet_per_s: float = QUIET_RECORDS_PER_S,
+        quiet_hold_s: float = QUIET_HOLD_S,
     ) -> None:
         self.topic = cfg.topic_audio
         self._busy_per_s, self._quiet_per_s = busy_per_s, quiet_per_s
+        self._quiet_hold_s = quiet_hold_s
+        self._quiet_since: float | None = None
         self._metrics = metrics
         config = {"bootstrap.servers": cfg.kafka_bootstrap, "logger": log, **PRODUCER_CONFIG}
         self._quiet = Producer({**config, "linger.ms": QUIET_LINGER_MS})
@@ -129,11 +136,13 @@ class AudioPublisher:
 
     def _wanted(self) -> Producer:
         rate = self._rate.per_s
-        if rate >= self._busy_per_s:
-            return self._busy
-        if rate < self._quiet_per_s:
-            return self._quiet
-        return self._producer
+        if rate >= self._quiet_per_s:
+            self._quiet_since = None
+            return self._busy if rate >= self._busy_per_s else self._producer
+        now = time.monotonic()
+        if self._quiet_since is None:
+            self._quiet_since = now
+        return self._quiet if now - self._quiet_since >= self._quiet_hold_s else self._producer
 
     async def _switch_to(self, producer: Producer) -> None:
         try:

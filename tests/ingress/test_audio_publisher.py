@@ -32,7 +32,7 @@ async def test_a_burst_switches_to_batching_and_back_without_reordering(
     cfg: settings.Settings,
 ) -> None:
     metrics = IngressMetrics()
-    publisher = AudioPublisher(cfg, metrics, busy_per_s=300, quiet_per_s=100)
+    publisher = AudioPublisher(cfg, metrics, busy_per_s=300, quiet_per_s=100, quiet_hold_s=2.0)
     publisher.start()
     session = f"pub-{uuid.uuid4().hex[:8]}"
     seq = 0
@@ -52,8 +52,11 @@ async def test_a_burst_switches_to_batching_and_back_without_reordering(
         await send(800, 0.001)  # hundreds a second, for more than a window
         assert publisher.batching
         assert metrics.audio_batching._value.get() == 1
-        # 20 a second. A switch waits for the producer in use to deliver what it
-        # holds, and on a fresh broker the batching one may still await its id.
+        # 20 a second: still batching until it has been quiet for a while.
+        await send(30, 0.05)
+        assert publisher.batching
+        # A switch waits for the producer in use to deliver what it holds, and on
+        # a fresh broker the batching one may still await its id.
         for _ in range(200):
             await send(1, 0.05)
             if not publisher.batching:
