@@ -70,13 +70,15 @@ class RecordRate:
         self._count = 0
         self.per_s = 0.0
 
-    def add(self) -> None:
-        """One more record."""
+    def add(self) -> bool:
+        """One more record; True when it closed a window (`per_s` is new)."""
         self._count += 1
         elapsed = self._clock() - self._started
-        if elapsed >= self._window_s:
-            self.per_s = self._count / elapsed
-            self._started, self._count = self._started + elapsed, 0
+        if elapsed < self._window_s:
+            return False
+        self.per_s = self._count / elapsed
+        self._started, self._count = self._started + elapsed, 0
+        return True
 
 
 class AudioPublisher:
@@ -120,11 +122,11 @@ class AudioPublisher:
         # Shielded: a waiter cancelled (its socket closed) must not cancel the switch.
         while self._switching is not None:  # in publishing order: waiters resume in turn
             await asyncio.shield(self._switching)
-        self._rate.add()
-        wanted = self._wanted()
-        if wanted is not self._producer and time.monotonic() >= self._next_switch:
-            self._switching = asyncio.ensure_future(self._switch_to(wanted))
-            await asyncio.shield(self._switching)
+        if self._rate.add():  # the mode can only change when the rate does, once a window
+            wanted = self._wanted()
+            if wanted is not self._producer and time.monotonic() >= self._next_switch:
+                self._switching = asyncio.ensure_future(self._switch_to(wanted))
+                await asyncio.shield(self._switching)
         while True:
             try:
                 self._producer.produce(
