@@ -5,7 +5,10 @@
    measured again on the idle broker just before each no-op load (the limit
    that load's figures are divided by: the host's speed drifts over minutes),
    and beside each load, in a process of its own: what the load does to a bare
-   Kafka hop on these two cores.
+   Kafka hop on these two cores. Two bare hops (a record out to a relay
+   process and back, `bench.kafka_relay`) are measured at the start and beside
+   each load too: the pipeline crosses Kafka twice, and this is what those two
+   crossings alone cost under the same load.
 2. Capacity and pipeline overhead (no-op providers, so the pipeline is what is
    measured): N viewers stream 100 ms frames in real time; per event, the
    ingress sending it on the viewer's socket minus the ingress's receipt of the
@@ -39,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import settings
-from bench.baselines import kafka_round_trip_ms, websocket_echo_ms
+from bench.baselines import kafka_round_trip_ms, kafka_two_hops_ms, websocket_echo_ms
 from bench.clients import StreamPlan, StreamResult
 from bench.measures import (
     lag_ms,
@@ -141,16 +144,19 @@ def no_op_run(
     # host's speed drifts over minutes (other tenants), and a limit measured at the
     # start of the run would carry that drift into every ratio.
     kafka_idle = percentiles(kafka_round_trip_ms(stack.broker.bootstrap, IDLE_PROBE_RECORDS))
-    # The bare round trip again, beside this load: the steady part of the run, at
-    # a gentle pace (a record every 20 ms) so the probe adds little to the load.
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as probe:
-        beside = probe.submit(
-            kafka_round_trip_ms,
-            stack.broker.bootstrap,
-            count=1_000_000,
-            interval_s=PROBE_INTERVAL_S,
-            start_after_s=PROBE_MARGIN_S,
-            within_s=seconds - 2 * PROBE_MARGIN_S,
+    # The bare round trip again, and two bare hops, beside this load: the steady part
+    # of the run, at a gentle pace (a record every 20 ms) so the probes add little.
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as probes:
+        beside, two_hops = (
+            probes.submit(
+                measure,
+                stack.broker.bootstrap,
+                count=1_000_000,
+                interval_s=PROBE_INTERVAL_S,
+                start_after_s=PROBE_MARGIN_S,
+                within_s=seconds - 2 * PROBE_MARGIN_S,
+            )
+            for measure in (kafka_round_trip_ms, kafka_two_hops_ms)
         )
         # And the flow's snapshot size in the middle of the run, every session open.
         snapshot: dict[str, Any] = {}
@@ -162,6 +168,7 @@ def no_op_run(
         results, usage = measure_load(stack, plans, spread_s=1.0, processes=processes)
         look.join()
         kafka_beside = percentiles(beside.result())
+        two_hops_beside = percentiles(two_hops.result())
     values = pipeline_overheads_ms(results)
     lags = lag_ms(results)
     first, last = thirds(lags)
@@ -184,6 +191,11 @@ def no_op_run(
         "to_viewer_p99_over_bare_kafka_p99": round(to_viewer["p99"] / kafka_p99, 2),
         "kafka_round_trip_beside_ms": kafka_beside,
         "p99_over_bare_kafka_beside_p99": round(overall["p99"] / kafka_beside["p99"], 2),
+        "kafka_two_hops_beside_ms": two_hops_beside,
+        "p99_over_bare_two_hops_beside_p99": round(overall["p99"] / two_hops_beside["p99"], 2),
+        # The best ratio to the target's limit that a design crossing Kafka twice could
+        # score here: the two hops alone, under this load, over the idle round trip.
+        "two_hops_beside_p99_over_bare_kafka_p99": round(two_hops_beside["p99"] / kafka_p99, 2),
         "p50_over_bare_websocket_p50": round(
             overall["p50"] / baselines["websocket_echo_ms"]["p50"], 1
         ),
@@ -199,7 +211,10 @@ def no_op_run(
     log(
         f"  overhead p50 {overall['p50']} p99 {overall['p99']} ms "
         f"(x{figures['p99_over_bare_kafka_p99']} bare Kafka p99 just before, idle, "
-        f"x{figures['p99_over_bare_kafka_beside_p99']} beside the load; p99 to the segmenter "
+        f"x{figures['p99_over_bare_kafka_beside_p99']} beside the load, "
+        f"x{figures['p99_over_bare_two_hops_beside_p99']} two bare hops beside it, which are "
+        f"themselves x{figures['two_hops_beside_p99_over_bare_kafka_p99']} the idle limit; "
+        f"p99 to the segmenter "
         f"{split['to_segmenter']['p99']}, after it {split['after_segmenter']['p99']}; "
         f"to the viewer p99 {to_viewer['p99']}), "
         f"lag p50 {last['p50']} p95 {last['p95']} ms (last third), "
@@ -234,6 +249,10 @@ def capacity(
         baselines = {
             "kafka_round_trip_ms": percentiles(kafka_round_trip_ms(stack.broker.bootstrap, 2000))
         }
+        log("baseline: two bare Kafka hops (through a relay)")
+        baselines["kafka_two_hops_ms"] = percentiles(
+            kafka_two_hops_ms(stack.broker.bootstrap, 2000)
+        )
         log("baseline: bare WebSocket echo")
         baselines["websocket_echo_ms"] = percentiles(websocket_echo_ms())
         figures: dict[str, Any] = {}

@@ -4,6 +4,8 @@
   the producer and consumer settings the pipeline itself uses: once on the
   idle broker, and again beside each load (in a process of its own), so the
   stretch the load itself puts on a bare Kafka hop shows too.
+- The same record's trip out and back through a bare relay process: the two
+  crossings of Kafka the pipeline makes, with nothing in between.
 - A bare WebSocket echo on the same server stack (Quart on Hypercorn).
 """
 
@@ -19,9 +21,13 @@ import uvloop
 import websockets
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+from bench.kafka_relay import start_relay
 from devstack.kafka import create_topics
 from devstack.prereqs import free_port, port_accepts
 from devstack.processes import wait_until
+
+WARM_UP_S = 30.0
+TRIP_TIMEOUT_S = 30.0
 
 
 def kafka_round_trip_ms(
@@ -33,10 +39,45 @@ def kafka_round_trip_ms(
 ) -> list[float]:
     """Produce small records one at a time and time each until the consumer has it.
 
-    `count` of them, or as many as fit in `within_s` after a pause of `start_after_s`.
+    `count` of them, or as many as fit in the `within_s` seconds that begin
+    `start_after_s` after the call.
     """
     topic = f"bench.rtt.{uuid.uuid4().hex[:8]}"
     create_topics(bootstrap, [topic], 1)
+    return _round_trips(bootstrap, topic, topic, count, interval_s, start_after_s, within_s)
+
+
+def kafka_two_hops_ms(
+    bootstrap: str,
+    count: int = 500,
+    interval_s: float = 0.005,
+    start_after_s: float = 0.0,
+    within_s: float | None = None,
+) -> list[float]:
+    """As `kafka_round_trip_ms`, but each record comes back through a bare relay process.
+
+    Two crossings of Kafka with nothing in between (`bench.kafka_relay`): the
+    pipeline's shape with none of its work.
+    """
+    there, back = (f"bench.relay.{uuid.uuid4().hex[:8]}" for _ in range(2))
+    create_topics(bootstrap, [there, back], 1)
+    relay = start_relay(bootstrap, there, back)
+    try:
+        return _round_trips(bootstrap, there, back, count, interval_s, start_after_s, within_s)
+    finally:
+        relay.terminate()
+        relay.wait(10)
+
+
+def _round_trips(
+    bootstrap: str,
+    send_to: str,
+    receive_from: str,
+    count: int,
+    interval_s: float,
+    start_after_s: float,
+    within_s: float | None,
+) -> list[float]:
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": "0", "acks": "all"})
     consumer = Consumer(
         {
@@ -47,22 +88,29 @@ def kafka_round_trip_ms(
             "fetch.min.bytes": "1",
         }
     )
-    consumer.assign([TopicPartition(topic, 0, 0)])
+    consumer.assign([TopicPartition(receive_from, 0, 0)])
+
+    def trip(value: bytes, wait_s: float) -> float:
+        sent = time.perf_counter()
+        producer.produce(send_to, value=value)
+        producer.poll(0)
+        while time.perf_counter() - sent < wait_s:
+            msg = consumer.poll(1.0)
+            if msg is not None and not msg.error() and msg.value() == value:
+                return (time.perf_counter() - sent) * 1000
+        raise RuntimeError(f"a record sent to {send_to} did not come back within {wait_s:g} s")
+
     latencies: list[float] = []
-    time.sleep(start_after_s)
-    stop = time.monotonic() + within_s if within_s is not None else float("inf")
+    began = time.monotonic()
     try:
+        # Connections, metadata and a relay's start-up are not part of a trip.
+        trip(b"warm-up", WARM_UP_S)
+        time.sleep(max(0.0, began + start_after_s - time.monotonic()))
+        stop = began + start_after_s + within_s if within_s is not None else float("inf")
         for i in range(count):
             if time.monotonic() >= stop:
                 break
-            sent = time.perf_counter()
-            producer.produce(topic, value=str(i).encode())
-            producer.poll(0)
-            while True:
-                msg = consumer.poll(1.0)
-                if msg is not None and not msg.error() and msg.value() == str(i).encode():
-                    break
-            latencies.append((time.perf_counter() - sent) * 1000)
+            latencies.append(trip(str(i).encode(), TRIP_TIMEOUT_S))
             time.sleep(interval_s)
     finally:
         producer.flush(5)

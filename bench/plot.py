@@ -38,16 +38,21 @@ def _overheads(
     kafka = report["baselines"]["kafka_round_trip_ms"]
     left.axhline(kafka["p99"], color="tab:red", linestyle="--", label="bare Kafka RTT p99")
     # The target's limit, per load: 3x the idle round trip measured just before it.
-    loads = report.get("capacity", {})
-    left.plot(
-        range(1, len(counts) + 1),
-        [3 * loads.get(str(n), {}).get("kafka_round_trip_idle_ms", kafka)["p99"] for n in counts],
-        color="tab:red",
-        marker="_",
-        markersize=24,
-        linestyle="none",
-        label="3x bare Kafka RTT p99 (idle, just before the load)",
+    loads = [report.get("capacity", {}).get(str(n), {}) for n in counts]
+    _per_load(
+        left,
+        [3 * load.get("kafka_round_trip_idle_ms", kafka)["p99"] for load in loads],
+        "tab:red",
+        "3x bare Kafka RTT p99 (idle, just before the load)",
     )
+    # What the pipeline's two crossings of Kafka alone cost under the same load.
+    if all("kafka_two_hops_beside_ms" in load for load in loads):
+        _per_load(
+            left,
+            [load["kafka_two_hops_beside_ms"]["p99"] for load in loads],
+            "tab:purple",
+            "two bare Kafka hops p99 (beside the load)",
+        )
     left.axhline(
         report["baselines"]["websocket_echo_ms"]["p99"],
         color="tab:green",
@@ -59,6 +64,19 @@ def _overheads(
     left.set_ylabel("pipeline overhead per event, ms (whiskers p1-p99)")
     left.set_title("Pipeline overhead vs streams")
     left.legend(fontsize=8)
+
+
+def _per_load(axes: Any, values: list[float], color: str, label: str) -> None:
+    """One mark per box (load), at `values`."""
+    axes.plot(
+        range(1, len(values) + 1),
+        values,
+        color=color,
+        marker="_",
+        markersize=24,
+        linestyle="none",
+        label=label,
+    )
 
 
 def _speech(right: Any, report: dict[str, Any]) -> None:

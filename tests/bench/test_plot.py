@@ -34,6 +34,18 @@ NO_OP = {
             {**NO_OP, "capacity": {"100": {"kafka_round_trip_idle_ms": {"p99": 1.4}}}},
             {100: [5.0, 9.0]},
         ),
+        (  # and two bare hops beside each load
+            {
+                **NO_OP,
+                "capacity": {
+                    "100": {
+                        "kafka_round_trip_idle_ms": {"p99": 1.4},
+                        "kafka_two_hops_beside_ms": {"p99": 6.1},
+                    }
+                },
+            },
+            {100: [5.0, 9.0]},
+        ),
         ({"speech": {"4": _speech(560.0)}}, {}),  # the soak: speech only
     ],
 )
