@@ -85,7 +85,9 @@ LAG_BOUND_MS = 1000.0
 LAG_GROWTH_MS = 100.0
 WARMUP_STREAMS = 100
 PROBE_MARGIN_S = 3.0  # the probe beside a load skips its start and end
-PROBE_INTERVAL_S = 0.02
+# Two probes beside each load, a record every 40 ms each: together they send what
+# the one probe before them did at 20 ms (at 500 streams every percent of CPU counts).
+PROBE_INTERVAL_S = 0.04
 IDLE_PROBE_RECORDS = 2000
 
 
@@ -145,7 +147,7 @@ def no_op_run(
     # start of the run would carry that drift into every ratio.
     kafka_idle = percentiles(kafka_round_trip_ms(stack.broker.bootstrap, IDLE_PROBE_RECORDS))
     # The bare round trip again, and two bare hops, beside this load: the steady part
-    # of the run, at a gentle pace (a record every 20 ms) so the probes add little.
+    # of the run, at a gentle pace (PROBE_INTERVAL_S) so the probes add little.
     with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as probes:
         beside, two_hops = (
             probes.submit(
