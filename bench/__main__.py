@@ -42,7 +42,12 @@ from pathlib import Path
 from typing import Any
 
 import settings
-from bench.baselines import kafka_round_trip_ms, kafka_two_hops_ms, websocket_echo_ms
+from bench.baselines import (
+    kafka_one_and_two_hops_ms,
+    kafka_round_trip_ms,
+    kafka_two_hops_ms,
+    websocket_echo_ms,
+)
 from bench.clients import StreamPlan, StreamResult
 from bench.measures import (
     lag_ms,
@@ -85,9 +90,7 @@ LAG_BOUND_MS = 1000.0
 LAG_GROWTH_MS = 100.0
 WARMUP_STREAMS = 100
 PROBE_MARGIN_S = 3.0  # the probe beside a load skips its start and end
-# Two probes beside each load, a record every 40 ms each: together they send what
-# the one probe before them did at 20 ms (at 500 streams every percent of CPU counts).
-PROBE_INTERVAL_S = 0.04
+PROBE_INTERVAL_S = 0.02
 IDLE_PROBE_RECORDS = 2000
 
 
@@ -147,18 +150,15 @@ def no_op_run(
     # start of the run would carry that drift into every ratio.
     kafka_idle = percentiles(kafka_round_trip_ms(stack.broker.bootstrap, IDLE_PROBE_RECORDS))
     # The bare round trip again, and two bare hops, beside this load: the steady part
-    # of the run, at a gentle pace (PROBE_INTERVAL_S) so the probes add little.
-    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as probes:
-        beside, two_hops = (
-            probes.submit(
-                measure,
-                stack.broker.bootstrap,
-                count=1_000_000,
-                interval_s=PROBE_INTERVAL_S,
-                start_after_s=PROBE_MARGIN_S,
-                within_s=seconds - 2 * PROBE_MARGIN_S,
-            )
-            for measure in (kafka_round_trip_ms, kafka_two_hops_ms)
+    # of the run, in one process, a trip every 20 ms (either kind), so it adds little.
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as probe:
+        beside = probe.submit(
+            kafka_one_and_two_hops_ms,
+            stack.broker.bootstrap,
+            count=1_000_000,
+            interval_s=PROBE_INTERVAL_S,
+            start_after_s=PROBE_MARGIN_S,
+            within_s=seconds - 2 * PROBE_MARGIN_S,
         )
         # And the flow's snapshot size in the middle of the run, every session open.
         snapshot: dict[str, Any] = {}
@@ -169,8 +169,7 @@ def no_op_run(
         look.start()
         results, usage = measure_load(stack, plans, spread_s=1.0, processes=processes)
         look.join()
-        kafka_beside = percentiles(beside.result())
-        two_hops_beside = percentiles(two_hops.result())
+        kafka_beside, two_hops_beside = (percentiles(trips) for trips in beside.result())
     values = pipeline_overheads_ms(results)
     lags = lag_ms(results)
     first, last = thirds(lags)

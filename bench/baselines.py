@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import uvloop
 import websockets
@@ -42,9 +44,9 @@ def kafka_round_trip_ms(
     `count` of them, or as many as fit in the `within_s` seconds that begin
     `start_after_s` after the call.
     """
-    topic = f"bench.rtt.{uuid.uuid4().hex[:8]}"
-    create_topics(bootstrap, [topic], 1)
-    return _round_trips(bootstrap, topic, topic, count, interval_s, start_after_s, within_s)
+    with _routes(bootstrap, one_hop=True, two_hops=False) as routes:
+        [one_hop] = _round_trips(bootstrap, routes, count, interval_s, start_after_s, within_s)
+    return one_hop
 
 
 def kafka_two_hops_ms(
@@ -59,25 +61,63 @@ def kafka_two_hops_ms(
     Two crossings of Kafka with nothing in between (`bench.kafka_relay`): the
     pipeline's shape with none of its work.
     """
-    there, back = (f"bench.relay.{uuid.uuid4().hex[:8]}" for _ in range(2))
-    create_topics(bootstrap, [there, back], 1)
-    relay = start_relay(bootstrap, there, back)
+    with _routes(bootstrap, one_hop=False, two_hops=True) as routes:
+        [two_hops] = _round_trips(bootstrap, routes, count, interval_s, start_after_s, within_s)
+    return two_hops
+
+
+def kafka_one_and_two_hops_ms(
+    bootstrap: str,
+    count: int = 500,
+    interval_s: float = 0.005,
+    start_after_s: float = 0.0,
+    within_s: float | None = None,
+) -> tuple[list[float], list[float]]:
+    """Both of the above, a trip of each in turn: one probe beside a load, not two.
+
+    `count` trips each; `interval_s` is the pause after every trip, either kind.
+    """
+    with _routes(bootstrap, one_hop=True, two_hops=True) as routes:
+        one_hop, two_hops = _round_trips(
+            bootstrap, routes, count, interval_s, start_after_s, within_s
+        )
+    return one_hop, two_hops
+
+
+Route = tuple[str, str]  # the topic a record is sent to, the one it comes back on
+
+
+@contextmanager
+def _routes(bootstrap: str, one_hop: bool, two_hops: bool) -> Iterator[list[Route]]:
+    """Fresh topics for each route asked for, and the relay for two hops while in use."""
+    routes: list[Route] = []
+    if one_hop:
+        topic = f"bench.rtt.{uuid.uuid4().hex[:8]}"
+        create_topics(bootstrap, [topic], 1)
+        routes.append((topic, topic))
+    relay = None
+    if two_hops:
+        there, back = (f"bench.relay.{uuid.uuid4().hex[:8]}" for _ in range(2))
+        create_topics(bootstrap, [there, back], 1)
+        relay = start_relay(bootstrap, there, back)
+        routes.append((there, back))
     try:
-        return _round_trips(bootstrap, there, back, count, interval_s, start_after_s, within_s)
+        yield routes
     finally:
-        relay.terminate()
-        relay.wait(10)
+        if relay is not None:
+            relay.terminate()
+            relay.wait(10)
 
 
 def _round_trips(
     bootstrap: str,
-    send_to: str,
-    receive_from: str,
+    routes: list[Route],
     count: int,
     interval_s: float,
     start_after_s: float,
     within_s: float | None,
-) -> list[float]:
+) -> list[list[float]]:
+    """Each route's trips, taken in turn; the latencies per route."""
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": "0", "acks": "all"})
     consumer = Consumer(
         {
@@ -88,30 +128,32 @@ def _round_trips(
             "fetch.min.bytes": "1",
         }
     )
-    consumer.assign([TopicPartition(receive_from, 0, 0)])
+    consumer.assign([TopicPartition(back, 0, 0) for _, back in routes])
 
-    def trip(value: bytes, wait_s: float) -> float:
+    def trip(route: Route, value: bytes, wait_s: float) -> float:
         sent = time.perf_counter()
-        producer.produce(send_to, value=value)
+        producer.produce(route[0], value=value)
         producer.poll(0)
         while time.perf_counter() - sent < wait_s:
             msg = consumer.poll(1.0)
             if msg is not None and not msg.error() and msg.value() == value:
                 return (time.perf_counter() - sent) * 1000
-        raise RuntimeError(f"a record sent to {send_to} did not come back within {wait_s:g} s")
+        raise RuntimeError(f"a record sent to {route[0]} did not come back within {wait_s:g} s")
 
-    latencies: list[float] = []
+    latencies: list[list[float]] = [[] for _ in routes]
     began = time.monotonic()
     try:
         # Connections, metadata and a relay's start-up are not part of a trip.
-        trip(b"warm-up", WARM_UP_S)
+        for route in routes:
+            trip(route, f"warm-up {route[0]}".encode(), WARM_UP_S)
         time.sleep(max(0.0, began + start_after_s - time.monotonic()))
         stop = began + start_after_s + within_s if within_s is not None else float("inf")
         for i in range(count):
-            if time.monotonic() >= stop:
-                break
-            latencies.append(trip(str(i).encode(), TRIP_TIMEOUT_S))
-            time.sleep(interval_s)
+            for n, route in enumerate(routes):
+                if time.monotonic() >= stop:
+                    return latencies
+                latencies[n].append(trip(route, f"{n}-{i}".encode(), TRIP_TIMEOUT_S))
+                time.sleep(interval_s)
     finally:
         producer.flush(5)
         consumer.close()

@@ -30,6 +30,11 @@ def test_two_hops_time_every_record_through_the_relay_and_stop_it(
     assert relay.poll() is not None  # no relay left behind
 
 
+def test_one_probe_times_both_routes_in_turn(kafka_bootstrap: str) -> None:
+    one_hop, two_hops = baselines.kafka_one_and_two_hops_ms(kafka_bootstrap, count=10, interval_s=0)
+    assert len(one_hop) == len(two_hops) == 10
+
+
 def test_a_record_that_never_comes_back_is_an_error_not_a_hang(
     kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -37,7 +42,7 @@ def test_a_record_that_never_comes_back_is_an_error_not_a_hang(
     there, back = (f"test.rtt.{uuid.uuid4().hex[:8]}" for _ in range(2))  # nothing relays
     create_topics(kafka_bootstrap, [there, back], 1)
     with pytest.raises(RuntimeError, match="did not come back"):
-        baselines._round_trips(kafka_bootstrap, there, back, 5, 0.0, 0.0, None)
+        baselines._round_trips(kafka_bootstrap, [(there, back)], 5, 0.0, 0.0, None)
 
 
 def test_a_window_bounds_the_trips_however_many_are_asked_for(kafka_bootstrap: str) -> None:
