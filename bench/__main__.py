@@ -90,7 +90,9 @@ LAG_BOUND_MS = 1000.0
 LAG_GROWTH_MS = 100.0
 WARMUP_STREAMS = 100
 PROBE_MARGIN_S = 3.0  # the probe beside a load skips its start and end
-PROBE_INTERVAL_S = 0.02
+# The probe beside a load takes a trip every 30 ms, one hop and two in turn: the
+# records it and the relay produce add up to the 50 a second one hop every 20 ms did.
+PROBE_INTERVAL_S = 0.03
 IDLE_PROBE_RECORDS = 2000
 
 
@@ -150,7 +152,7 @@ def no_op_run(
     # start of the run would carry that drift into every ratio.
     kafka_idle = percentiles(kafka_round_trip_ms(stack.broker.bootstrap, IDLE_PROBE_RECORDS))
     # The bare round trip again, and two bare hops, beside this load: the steady part
-    # of the run, in one process, a trip every 20 ms (either kind), so it adds little.
+    # of the run, in one process, at a gentle pace (PROBE_INTERVAL_S), so it adds little.
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as probe:
         beside = probe.submit(
             kafka_one_and_two_hops_ms,
