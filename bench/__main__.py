@@ -42,12 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import settings
-from bench.baselines import (
-    kafka_one_and_two_hops_ms,
-    kafka_round_trip_ms,
-    kafka_two_hops_ms,
-    websocket_echo_ms,
-)
+from bench.baselines import kafka_round_trip_ms, kafka_trips_ms, websocket_echo_ms
 from bench.clients import StreamPlan, StreamResult
 from bench.measures import (
     lag_ms,
@@ -155,8 +150,9 @@ def no_op_run(
     # of the run, in one process, at a gentle pace (PROBE_INTERVAL_S), so it adds little.
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as probe:
         beside = probe.submit(
-            kafka_one_and_two_hops_ms,
+            kafka_trips_ms,
             stack.broker.bootstrap,
+            (1, 2),
             count=1_000_000,
             interval_s=PROBE_INTERVAL_S,
             start_after_s=PROBE_MARGIN_S,
@@ -253,9 +249,8 @@ def capacity(
             "kafka_round_trip_ms": percentiles(kafka_round_trip_ms(stack.broker.bootstrap, 2000))
         }
         log("baseline: two bare Kafka hops (through a relay)")
-        baselines["kafka_two_hops_ms"] = percentiles(
-            kafka_two_hops_ms(stack.broker.bootstrap, 2000)
-        )
+        [two_hops] = kafka_trips_ms(stack.broker.bootstrap, (2,), 2000)
+        baselines["kafka_two_hops_ms"] = percentiles(two_hops)
         log("baseline: bare WebSocket echo")
         baselines["websocket_echo_ms"] = percentiles(websocket_echo_ms())
         figures: dict[str, Any] = {}

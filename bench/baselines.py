@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import uvloop
@@ -44,67 +44,50 @@ def kafka_round_trip_ms(
     `count` of them, or as many as fit in the `within_s` seconds that begin
     `start_after_s` after the call.
     """
-    with _routes(bootstrap, one_hop=True, two_hops=False) as routes:
-        [one_hop] = _round_trips(bootstrap, routes, count, interval_s, start_after_s, within_s)
+    [one_hop] = kafka_trips_ms(bootstrap, (1,), count, interval_s, start_after_s, within_s)
     return one_hop
 
 
-def kafka_two_hops_ms(
+def kafka_trips_ms(
     bootstrap: str,
+    hops: Sequence[int],
     count: int = 500,
     interval_s: float = 0.005,
     start_after_s: float = 0.0,
     within_s: float | None = None,
-) -> list[float]:
-    """As `kafka_round_trip_ms`, but each record comes back through a bare relay process.
+) -> list[list[float]]:
+    """As `kafka_round_trip_ms`, for each number of hops in `hops`, a trip of each in turn.
 
-    Two crossings of Kafka with nothing in between (`bench.kafka_relay`): the
-    pipeline's shape with none of its work.
+    One hop: produce, consume. Two: out to a bare relay process and back
+    (`bench.kafka_relay`), the pipeline's two crossings of Kafka with none of
+    its work. `count` trips of each; `interval_s` is the pause after every trip.
     """
-    with _routes(bootstrap, one_hop=False, two_hops=True) as routes:
-        [two_hops] = _round_trips(bootstrap, routes, count, interval_s, start_after_s, within_s)
-    return two_hops
-
-
-def kafka_one_and_two_hops_ms(
-    bootstrap: str,
-    count: int = 500,
-    interval_s: float = 0.005,
-    start_after_s: float = 0.0,
-    within_s: float | None = None,
-) -> tuple[list[float], list[float]]:
-    """Both of the above, a trip of each in turn: one probe beside a load, not two.
-
-    `count` trips each; `interval_s` is the pause after every trip, either kind.
-    """
-    with _routes(bootstrap, one_hop=True, two_hops=True) as routes:
-        one_hop, two_hops = _round_trips(
-            bootstrap, routes, count, interval_s, start_after_s, within_s
-        )
-    return one_hop, two_hops
+    with _routes(bootstrap, hops) as routes:
+        return _round_trips(bootstrap, routes, count, interval_s, start_after_s, within_s)
 
 
 Route = tuple[str, str]  # the topic a record is sent to, the one it comes back on
 
 
 @contextmanager
-def _routes(bootstrap: str, one_hop: bool, two_hops: bool) -> Iterator[list[Route]]:
-    """Fresh topics for each route asked for, and the relay for two hops while in use."""
+def _routes(bootstrap: str, hops: Sequence[int]) -> Iterator[list[Route]]:
+    """Fresh topics for each route, and a relay for each two-hop one while in use."""
     routes: list[Route] = []
-    if one_hop:
-        topic = f"bench.rtt.{uuid.uuid4().hex[:8]}"
-        create_topics(bootstrap, [topic], 1)
-        routes.append((topic, topic))
-    relay = None
-    if two_hops:
-        there, back = (f"bench.relay.{uuid.uuid4().hex[:8]}" for _ in range(2))
-        create_topics(bootstrap, [there, back], 1)
-        relay = start_relay(bootstrap, there, back)
-        routes.append((there, back))
+    relays: list[subprocess.Popen[bytes]] = []
     try:
+        for crossings in hops:
+            if crossings not in (1, 2):
+                raise ValueError(f"one hop or two, not {crossings}")
+            there, back = (f"bench.rtt.{uuid.uuid4().hex[:8]}" for _ in range(2))
+            if crossings == 1:
+                back = there
+            create_topics(bootstrap, sorted({there, back}), 1)
+            if crossings == 2:
+                relays.append(start_relay(bootstrap, there, back))
+            routes.append((there, back))
         yield routes
     finally:
-        if relay is not None:
+        for relay in relays:
             relay.terminate()
             relay.wait(10)
 

@@ -2,7 +2,7 @@
 
 The pipeline crosses Kafka twice (ingress -> audio topic -> flow -> results
 topic -> ingress). This is that shape with nothing in the middle, so two bare
-hops through it (`bench.baselines.kafka_two_hops_ms`) are the limit any design
+hops through it (`bench.baselines.kafka_trips_ms`) are the limit any design
 with those two crossings can reach on the same broker and cores. It produces
 with the flow's results producer settings and blocks in `poll` (the flow's
 worker never does: it cannot, it has other sessions to run).

@@ -23,7 +23,7 @@ def test_two_hops_time_every_record_through_the_relay_and_stop_it(
             started.append(self)
 
     monkeypatch.setattr("bench.kafka_relay.subprocess.Popen", Recorded)
-    latencies = baselines.kafka_two_hops_ms(kafka_bootstrap, count=20, interval_s=0)
+    [latencies] = baselines.kafka_trips_ms(kafka_bootstrap, (2,), count=20, interval_s=0)
     assert len(latencies) == 20
     assert all(latency > 0 for latency in latencies)
     [relay] = started
@@ -31,7 +31,7 @@ def test_two_hops_time_every_record_through_the_relay_and_stop_it(
 
 
 def test_one_probe_times_both_routes_in_turn(kafka_bootstrap: str) -> None:
-    one_hop, two_hops = baselines.kafka_one_and_two_hops_ms(kafka_bootstrap, count=10, interval_s=0)
+    one_hop, two_hops = baselines.kafka_trips_ms(kafka_bootstrap, (1, 2), count=10, interval_s=0)
     assert len(one_hop) == len(two_hops) == 10
 
 
@@ -52,3 +52,8 @@ def test_a_window_bounds_the_trips_however_many_are_asked_for(kafka_bootstrap: s
     # A record every 10 ms or more, in the half second after the call: far fewer than
     # asked for (none at all if the fresh topic's first record took longer than that).
     assert len(latencies) <= 50
+
+
+def test_only_one_hop_or_two(kafka_bootstrap: str) -> None:
+    with pytest.raises(ValueError, match="one hop or two"):
+        baselines.kafka_trips_ms(kafka_bootstrap, (1, 3), count=1)
