@@ -1,0 +1,82 @@
+"""The bench's verdict on each target, from a run's report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.targets import Verdict, table, verdicts
+
+
+def _load(p99_ratio: float) -> dict[str, Any]:
+    return {
+        "p99_over_bare_kafka_p99": p99_ratio,
+        "two_hops_beside_p99_over_bare_kafka_p99": 4.1,
+        "p99_over_bare_kafka_beside_p99": 2.7,
+    }
+
+
+def _speech(p50: float, first: float, last: float) -> dict[str, Any]:
+    return {
+        "seconds": 600.0,
+        "utterance_end_to_final_subtitle_ms": {"p50": p50},
+        "final_subtitle_first_third_ms": {"p50": first},
+        "final_subtitle_last_third_ms": {"p50": last},
+        "backlog_reports": 0,
+    }
+
+
+def _report(**changes: Any) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "capacity": {"10": _load(2.0), "100": _load(2.9), "500": _load(50.0), "in_step": {}},
+        "most_streams_with_bounded_lag": 500,
+        "speech": {"1": _speech(550.0, 540.0, 560.0), "4": _speech(1400.0, 1350.0, 1450.0)},
+    }
+    report.update(changes)
+    return report
+
+
+def _by_target(found: list[Verdict]) -> dict[str, bool | None]:
+    return {verdict.target: verdict.met for verdict in found}
+
+
+def test_a_run_within_every_limit_meets_every_target() -> None:
+    found = verdicts(_report())
+    assert len(found) == 6
+    assert all(verdict.met for verdict in found)
+
+
+def test_each_figure_past_its_limit_is_missed() -> None:
+    report = _report(
+        capacity={"100": _load(3.1), "500": _load(60.0)},
+        most_streams_with_bounded_lag=400,
+        speech={"1": _speech(1001.0, 950.0, 1001.0), "4": _speech(1600.0, 1300.0, 1500.0)},
+    )
+    found = verdicts(report)
+    assert [verdict.met for verdict in found] == [False, False, False, False, True, False]
+    p99 = found[0]
+    assert p99.figure == 3.1 and p99.limit == 3.0
+    assert "x4.1" in p99.context  # the floor two bare hops set, beside the verdict
+    assert found[5].figure == 200.0  # the last third's p50 over the first's
+
+
+def test_what_the_run_did_not_measure_is_left_undecided() -> None:
+    report = _report(
+        capacity={"10": _load(2.0), "200": _load(9.0)}, most_streams_with_bounded_lag=200, speech={}
+    )
+    assert set(_by_target(verdicts(report)).values()) == {None}
+
+
+def test_capacity_is_undecided_until_the_run_tries_500_streams() -> None:
+    report = _report(
+        capacity={"100": _load(2.0), "400": _load(9.0)}, most_streams_with_bounded_lag=100
+    )
+    held = verdicts(report)[1]
+    assert held.figure == 100 and held.met is None  # 500 was never tried
+    report["capacity"]["500"] = _load(40.0)
+    assert verdicts(report)[1].met is False
+
+
+def test_the_table_says_which_were_missed() -> None:
+    lines = table(verdicts(_report(capacity={"100": _load(12.4)})))
+    assert lines[0].split()[0] == "MISSED" and "12.4" in lines[0]
+    assert lines[2].split()[0] == "met"
