@@ -10,6 +10,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from bench.targets import FINAL_SUBTITLE_P50_MS, P99_OVER_KAFKA
+
 
 def plot(report: dict[str, Any], overheads: dict[int, list[float]], path: Path) -> None:
     """Overhead box plots per stream count with baselines; speech latency, and over the run."""
@@ -37,13 +39,13 @@ def _overheads(
     )
     kafka = report["baselines"]["kafka_round_trip_ms"]
     left.axhline(kafka["p99"], color="tab:red", linestyle="--", label="bare Kafka RTT p99")
-    # The target's limit, per load: 3x the idle round trip measured just before it.
+    # The target's limit, per load: a multiple of the idle round trip measured just before it.
     loads = [report.get("capacity", {}).get(str(n), {}) for n in counts]
     _per_load(
         left,
-        [3 * load.get("kafka_round_trip_idle_ms", kafka)["p99"] for load in loads],
+        [P99_OVER_KAFKA * load.get("kafka_round_trip_idle_ms", kafka)["p99"] for load in loads],
         "tab:red",
-        "3x bare Kafka RTT p99 (idle, just before the load)",
+        f"{P99_OVER_KAFKA:g}x bare Kafka RTT p99 (idle, just before the load)",
     )
     # What the pipeline's two crossings of Kafka alone cost under the same load.
     if all("kafka_two_hops_beside_ms" in load for load in loads):
@@ -89,8 +91,7 @@ def _speech(right: Any, report: dict[str, Any]) -> None:
     x = range(len(labels))
     right.bar([i - 0.2 for i in x], finals, width=0.4, label="final subtitle p50")
     right.bar([i + 0.2 for i in x], audio, width=0.4, label="first dubbed audio p50")
-    right.axhline(1000, color="tab:gray", linestyle=":", label="1.0 s target (1 stream)")
-    right.axhline(1500, color="tab:gray", linestyle="--", label="1.5 s target (4 streams)")
+    _speech_targets(right)
     right.set_xticks(list(x), labels)
     right.set_ylabel("ms after the utterance ends")
     right.set_title("Offline speech stack (en->es, both modes)")
@@ -103,10 +104,15 @@ def _speech_over_the_run(axes: Any, report: dict[str, Any]) -> None:
         if points:
             seconds, latencies = zip(*points, strict=True)
             axes.scatter(seconds, latencies, s=8, label=f"{streams} stream(s)")
-    axes.axhline(1000, color="tab:gray", linestyle=":", label="1.0 s target p50 (1 stream)")
-    axes.axhline(1500, color="tab:gray", linestyle="--", label="1.5 s target p50 (4 streams)")
+    _speech_targets(axes)
     axes.set_ylim(bottom=0)
     axes.set_xlabel("seconds into the run (when the utterance ended)")
     axes.set_ylabel("utterance end -> final subtitle, ms")
     axes.set_title("Every utterance over the run (flat: no backlog)")
     axes.legend(fontsize=8)
+
+
+def _speech_targets(axes: Any) -> None:
+    for (streams, limit), style in zip(FINAL_SUBTITLE_P50_MS.items(), (":", "--"), strict=True):
+        label = f"{limit / 1000:g} s target p50 ({streams} stream(s))"
+        axes.axhline(limit, color="tab:gray", linestyle=style, label=label)
