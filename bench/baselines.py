@@ -27,6 +27,7 @@ from bench.kafka_relay import start_relay
 from devstack.kafka import create_topics
 from devstack.prereqs import free_port, port_accepts
 from devstack.processes import wait_until
+from flows.live import CONSUMER_CONFIG
 
 WARM_UP_S = 30.0
 TRIP_TIMEOUT_S = 30.0
@@ -107,8 +108,7 @@ def _round_trips(
             "bootstrap.servers": bootstrap,
             "group.id": "bench-rtt",
             "enable.auto.commit": False,
-            "fetch.wait.max.ms": "100",
-            "fetch.min.bytes": "1",
+            **CONSUMER_CONFIG,
         }
     )
     consumer.assign([TopicPartition(back, 0, 0) for _, back in routes])
