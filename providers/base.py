@@ -7,6 +7,7 @@ threads so that one slow call never holds up another session.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -126,20 +127,53 @@ class TextToSpeech(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StreamTurn:
+    """A turn of a live stream as the provider hears it: growing (partial) or final.
+
+    `turn` counts the stream's turns from 0, across reconnections; times are
+    ms on the stream's clock (0 = its first audio). `start_ms` and `end_ms`
+    are the turn's first and last word, or None when it has no words.
+    `language_confidence` is None when the provider does not say.
+    """
+
+    turn: int
+    text: str
+    language: str
+    final: bool
+    words: tuple[Word, ...] = ()
+    start_ms: int | None = None
+    end_ms: int | None = None
+    language_confidence: float | None = None
+
+
 @runtime_checkable
 class SpeechStream(Protocol):
-    """One live speech-to-text stream: audio in as it arrives, partial and final transcripts out."""
+    """One live speech-to-text stream: audio in as it arrives, turns out as the provider hears them.
 
-    async def send(self, pcm: bytes) -> None:
-        """Send PCM s16le 16 kHz mono as it arrives (real time)."""
+    Nothing here waits for the network: calls queue work for the stream's own
+    task, and `take()` hands over what has arrived since the last look.
+    """
+
+    def send(self, pcm: bytes) -> None:
+        """Queue PCM s16le 16 kHz mono, in the order it was captured (real time)."""
         ...
 
-    def transcripts(self) -> AsyncIterator[Transcript]:
-        """Partial (`final=False`) and final transcripts, until the stream is closed."""
+    def end_turn(self) -> None:
+        """The speaker stopped (our VAD): end the provider's current turn now."""
+        ...
+
+    def take(self) -> list[StreamTurn | ProviderError]:
+        """The turns (and failures) that arrived since the last call, in order."""
+        ...
+
+    @property
+    def turn_open(self) -> bool:
+        """Whether the provider has begun a turn it has not finished."""
         ...
 
     async def close(self) -> None:
-        """Flush: the last final transcripts arrive, then `transcripts()` ends."""
+        """Flush: the last turns arrive (see `take`), then the connection closes."""
         ...
 
 
@@ -147,8 +181,13 @@ class SpeechStream(Protocol):
 class StreamingSpeechToText(Protocol):
     """An engine that transcribes a live stream (cloud streaming APIs), besides segments."""
 
-    async def open_stream(self, language: str) -> SpeechStream:
-        """Open a stream for one language; raises `language_unsupported` before connecting."""
+    def open_stream(
+        self, language: str, *, loop: asyncio.AbstractEventLoop | None = None
+    ) -> SpeechStream:
+        """A stream for one language whose work runs on `loop` (default: the running one).
+
+        It connects in the background; a language with no model is refused at once.
+        """
         ...
 
 

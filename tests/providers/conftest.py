@@ -12,8 +12,8 @@ from providers.apertium_translate import ApertiumTranslator
 from providers.espeak_tts import EspeakTextToSpeech
 from providers.piper_tts import PiperTextToSpeech
 from providers.whisper_stt import WhisperSpeechToText
+from standins.http import Faults
 from tests.providers.speech import ENGLISH, collect_speech
-from tests.providers.standins.http import Faults
 
 P = TypeVar("P")
 

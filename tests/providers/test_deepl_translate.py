@@ -11,8 +11,8 @@ import pytest
 from providers.base import ProviderError
 from providers.deepl_translate import DeepLTranslator
 from providers.retries import RetryPolicy
-from tests.providers.standins.deepl import GLOSSARY, deepl_app
-from tests.providers.standins.http import Fault, Faults, serving
+from standins.deepl import GLOSSARY, deepl_app
+from standins.http import Fault, Faults, serving
 from wire.errors import ErrorCode
 
 KEY = "0f5c1a9e-deepl-test-key:fx"

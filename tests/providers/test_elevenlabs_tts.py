@@ -11,9 +11,9 @@ import pytest
 from providers.base import ProviderError
 from providers.elevenlabs_tts import ElevenLabsTextToSpeech
 from providers.retries import RetryPolicy
+from standins.elevenlabs import SECONDS_PER_CHARACTER, elevenlabs_app
+from standins.http import Fault, Faults, serving
 from tests.providers.speech import collect_speech
-from tests.providers.standins.elevenlabs import SECONDS_PER_CHARACTER, elevenlabs_app
-from tests.providers.standins.http import Fault, Faults, serving
 from wire.errors import ErrorCode
 
 KEY = "sk_elevenlabs_test_0123456789abcdef"

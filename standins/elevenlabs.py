@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 
 from quart import Quart, Response, request
 
-from tests.providers.standins.http import Faults, json_response
+from standins.http import Faults, json_response
 
 SECONDS_PER_CHARACTER = 0.06
 PIECE_BYTES = 1001  # odd on purpose: a sample may straddle two pieces

@@ -53,13 +53,16 @@ class Faults:
         self.seen: list[Seen] = []
 
     def plan(self, *faults: Fault) -> None:
+        """Answer the next requests with these faults, one each."""
         self.planned.extend(faults)
 
     def reset(self) -> None:
+        """Forget planned faults and seen requests."""
         self.planned.clear()
         self.seen.clear()
 
     def requests_to(self, path_part: str) -> list[Seen]:
+        """The requests whose path contains `path_part`."""
         return [seen for seen in self.seen if path_part in seen.path]
 
     async def record_and_fault(self) -> Response | None:
@@ -85,6 +88,7 @@ def _lowered(headers: Any) -> dict[str, str]:
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer."""
     return Response(
         json.dumps(body), status=status, headers=headers or {}, content_type="application/json"
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 from quart import Quart, Response, request
 
-from tests.providers.standins.http import Faults, json_response
+from standins.http import Faults, json_response
 
 SOURCE_LANGUAGES = [
     {"language": "DE", "name": "German"},
