@@ -9,7 +9,9 @@ every quarter millisecond for the first couple of milliseconds (short calls,
 such as a sentence for Apertium's thread), then less and less often up to
 every few milliseconds (slow calls cost few wake-ups); each wake-up steps the
 loop. The worker never waits for a provider, so one slow call holds up only
-its own session.
+its own session. A call may also be an async generator of result lists (a
+speech stream): the oldest call's results go out as they are produced, so a
+dub's first audio leaves while the rest is still being spoken.
 
 Recovery: the snapshot is the items whose results have not been emitted yet;
 a restore submits them again. Results therefore reach the sink at least once,
@@ -23,7 +25,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
@@ -42,13 +45,24 @@ FIRST_POLL = timedelta(milliseconds=0.25)
 QUICK_LOOKS = 8
 MAX_POLL = timedelta(milliseconds=4)
 
+Call = Callable[[I], Awaitable[list[O]] | AsyncIterator[list[O]]]
+
+
+@dataclass
+class _InFlight(Generic[I, O]):
+    """A call under way and what it has produced that is not out yet."""
+
+    item: I
+    task: asyncio.Task[None] | None = None
+    produced: list[O] = field(default_factory=list)
+
 
 class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
     """One session's calls in flight, emitted in order as they complete."""
 
     def __init__(
         self,
-        call: Callable[[I], Awaitable[list[O]]],
+        call: Call[I, O],
         loop: WorkerLoop,
         resume: list[I] | None = None,
         must_succeed: bool = False,
@@ -56,7 +70,7 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
         self._call = call
         self._loop = loop
         self._must_succeed = must_succeed
-        self._pending: deque[tuple[I, asyncio.Task[list[O]]]] = deque()
+        self._pending: deque[_InFlight[I, O]] = deque()
         self._idle_looks = 0  # looks in a row that found nothing finished
         if resume:
             for item in resume:
@@ -64,10 +78,18 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
             loop.step()
 
     def _submit(self, item: I) -> None:
-        async def run() -> list[O]:
-            return await self._call(item)
+        call: _InFlight[I, O] = _InFlight(item)
 
-        self._pending.append((item, self._loop.submit(run())))
+        async def run() -> None:
+            results = self._call(item)
+            if isinstance(results, AsyncIterator):
+                async for produced in results:
+                    call.produced += produced
+            else:
+                call.produced += await results
+
+        call.task = self._loop.submit(run())
+        self._pending.append(call)
         self._idle_looks = 0
 
     def on_batch(self, values: list[I]) -> tuple[list[O], bool]:
@@ -84,7 +106,7 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
 
     def on_eof(self) -> tuple[list[O], bool]:
         """The input is over (file mode, tests): wait for every call, emit everything."""
-        self._loop.wait(task for _, task in self._pending)
+        self._loop.wait(call.task for call in self._pending if call.task is not None)
         return self._drain()
 
     def notify_at(self) -> datetime | None:
@@ -100,18 +122,24 @@ class AsyncStage(StatefulBatchLogic[I, O, list[I]], Generic[I, O]):
 
     def snapshot(self) -> list[I]:
         """The items whose results are not out yet (immutable items: a list copy is enough)."""
-        return [item for item, _ in self._pending]
+        return [call.item for call in self._pending]
 
     def _drain(self) -> tuple[list[O], bool]:
         out: list[O] = []
-        while self._pending and self._pending[0][1].done():
-            item, task = self._pending.popleft()
+        while self._pending:
+            call = self._pending[0]
+            out += call.produced  # what the oldest call has made so far may go
+            call.produced = []
+            assert call.task is not None
+            if not call.task.done():
+                break
+            self._pending.popleft()
             try:
-                out += task.result()
+                call.task.result()
             except Exception:  # a bug in a step must not stop the other sessions...
                 if self._must_succeed:  # ...unless skipping the item would lose what it carries
                     raise
-                log.exception("a provider step failed on %r", type(item).__name__)
+                log.exception("a provider step failed on %r", type(call.item).__name__)
         # Nothing finished since the last look: the calls in flight may be slow ones.
         self._idle_looks = 0 if out else self._idle_looks + 1
         return out, not self._pending

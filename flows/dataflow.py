@@ -16,7 +16,7 @@ out, see `flows.live`) and the file mode (`just dub`, see `flows.dub_file`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
@@ -24,12 +24,22 @@ import bytewax.operators as op
 from bytewax.dataflow import Stream, operator
 from bytewax.operators import KeyedStream
 
-from flows.async_stage import AsyncStage
+from flows.async_stage import AsyncStage, Call
 from flows.audio_log import AudioLog
 from flows.concurrency import PerWorker, WorkerLoop
 from flows.decode import Rejected, is_record, rejected_event
 from flows.finish import Routed, SessionFinisher
-from flows.items import PathDone, RouteChange, SpeechSegment, StreamEnd, Transcribed, UsageTick
+from flows.items import (
+    PathDone,
+    RouteChange,
+    SpeechSegment,
+    StreamAudio,
+    StreamEnd,
+    StreamPause,
+    Transcribed,
+    UsageTick,
+)
+from flows.live_transcription import LiveTranscription, LiveTranscriptionState, StreamItem
 from flows.segmenter import SegmenterConfig, SegmenterOutput, SessionSegmenter
 from flows.speech_steps import (
     SpeechProviders,
@@ -40,6 +50,7 @@ from flows.speech_steps import (
     translate,
 )
 from flows.usage_step import UsageCharger, UsageLedger
+from providers.base import StreamingSpeechToText
 from wire.audio import AudioRecord
 from wire.events import ResultEvent
 
@@ -81,9 +92,7 @@ def process_audio(
     )
 
     usage_ticks = op.filter_map_value("usage_ticks", segmented, _usage_tick)
-    speech: KeyedStream[SpeechSegment | StreamEnd] = op.filter_map_value(
-        "speech", segmented, _speech_or_end
-    )
+    speech: KeyedStream[StreamItem] = op.filter_map_value("speech", segmented, _speech_or_end)
     passthrough = op.filter_map_value("segmenter_outcomes", segmented, _segmenter_outcome)
     usage: KeyedStream[ResultEvent | PathDone]
     if ledger is not None:
@@ -98,7 +107,14 @@ def process_audio(
     else:
         usage = op.flat_map("skip_usage", usage_ticks, lambda _tick: [])
 
-    transcribed = provider_step("transcribe", speech, workers, transcribe)
+    transcribed: KeyedStream[Transcribed | StreamEnd]
+    if config.live_stream:  # the provider hears the audio itself, as it arrives
+        transcribed = op.stateful_batch(
+            "transcribe", speech, lambda resume: _live_transcription(workers(), resume)
+        )
+    else:
+        segments = cast(KeyedStream[SpeechSegment | StreamEnd], speech)
+        transcribed = provider_step("transcribe", segments, workers, transcribe)
     transcripts = op.flat_map_value("transcript_events", transcribed, transcript_events)
 
     for_subtitles = op.filter_value("wants_subtitles", transcribed, _wants_subtitles)
@@ -134,7 +150,7 @@ def provider_step(
     step_id: str,
     up: KeyedStream[X],
     workers: PerWorker[WorkerEngines],
-    call: Callable[[SpeechProviders, X], Awaitable[list[Y]]],
+    call: Callable[[SpeechProviders, X], Awaitable[list[Y]] | AsyncIterator[list[Y]]],
 ) -> KeyedStream[Y]:
     """`call` for each item on the worker's provider loop; results in each session's order."""
     return _async_step(
@@ -146,7 +162,7 @@ def _async_step(
     step_id: str,
     up: KeyedStream[X],
     workers: PerWorker[WorkerEngines],
-    call_for: Callable[[WorkerEngines], Callable[[X], Awaitable[list[Y]]]],
+    call_for: Callable[[WorkerEngines], Call[X, Y]],
     must_succeed: bool = False,
 ) -> KeyedStream[Y]:
     """The call `call_for` the worker makes, for each item on the worker's loop."""
@@ -156,6 +172,13 @@ def _async_step(
         return AsyncStage(call_for(worker), worker.loop, resume, must_succeed)
 
     return op.stateful_batch(step_id, up, build)
+
+
+def _live_transcription(worker: WorkerEngines, resume: object) -> LiveTranscription:
+    stt = worker.providers.stt
+    if not isinstance(stt, StreamingSpeechToText):
+        raise TypeError(f"{stt.name} does not stream; the segmenter should not have streamed")
+    return LiveTranscription(stt, worker.loop, cast(LiveTranscriptionState | None, resume))
 
 
 def _keyed_rejection(rejected: Rejected) -> tuple[str, Outcome]:
@@ -175,8 +198,8 @@ def _segmenter_outcome(item: SegmenterOutput) -> ResultEvent | RouteChange | Non
     return item if isinstance(item, ResultEvent | RouteChange) else None
 
 
-def _speech_or_end(item: SegmenterOutput) -> SpeechSegment | StreamEnd | None:
-    return item if isinstance(item, SpeechSegment | StreamEnd) else None
+def _speech_or_end(item: SegmenterOutput) -> StreamItem | None:
+    return item if isinstance(item, SpeechSegment | StreamAudio | StreamPause | StreamEnd) else None
 
 
 def _wants_subtitles(item: Transcribed | StreamEnd) -> bool:

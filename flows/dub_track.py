@@ -35,7 +35,7 @@ def collect_segments(events: list[ResultEvent], rate: int) -> list[DubbedSegment
             chunks.setdefault(event.segment, []).append(event)
     segments = []
     for number in sorted(chunks):
-        parts = sorted(chunks[number], key=lambda e: e.chunk or 0)
+        parts = sorted(chunks[number], key=lambda e: (e.turn or 0, e.chunk or 0))
         pcm = b"".join(base64.b64decode(e.data or "") for e in parts)
         source_rate = parts[0].format.sample_rate if parts[0].format else rate
         audio = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0

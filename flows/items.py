@@ -24,6 +24,8 @@ class SpeechSegment:
     partial_index: int = 0
     source_ingress_ms: float = 0.0
     segmented_ms: float = 0.0  # wall clock when the segmenter closed it (benchmarks split on it)
+    # A streaming provider may hear an utterance as several turns: turn k of the segment.
+    turn: int = 0
 
     @property
     def session_id(self) -> str:
@@ -32,8 +34,46 @@ class SpeechSegment:
 
     @property
     def part(self) -> str:
-        """Distinguishes a segment's partials from its final in event ids."""
-        return "final" if self.final else f"p{self.partial_index}"
+        """Distinguishes a segment's partials, finals and turns in event ids."""
+        turn = f"t{self.turn}" if self.turn else ""
+        if self.final:
+            return f"final{turn}" if turn else "final"
+        return f"{turn}p{self.partial_index}"
+
+
+@dataclass(frozen=True)
+class StreamAudio:
+    """Audio for a streaming speech-to-text provider, in order, as it arrives.
+
+    `segment` is the number the utterance this audio belongs to gets (or the
+    next one, in a pause); `position_ms` is where it begins in the session.
+    `resumed`: the open utterance sent again after a restart of the flow.
+    """
+
+    settings: SessionSettings
+    segment: int
+    position_ms: int
+    pcm: bytes
+    source_ingress_ms: float = 0.0
+    segmented_ms: float = 0.0
+    resumed: bool = False
+
+    @property
+    def session_id(self) -> str:
+        """The session it belongs to."""
+        return self.settings.session_id
+
+
+@dataclass(frozen=True)
+class StreamPause:
+    """The session has been quiet for a while: close its provider stream (billed by the second)."""
+
+    settings: SessionSettings
+
+    @property
+    def session_id(self) -> str:
+        """The session it belongs to."""
+        return self.settings.session_id
 
 
 @dataclass(frozen=True)

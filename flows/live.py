@@ -20,6 +20,7 @@ from flows.results_sink import PART, ResultsSink
 from flows.segmenter import SegmenterConfig
 from flows.speech_steps import SpeechProviders
 from flows.usage_ledger import RedisUsageLedger
+from providers import registry
 from settings.heap import freeze_startup_objects
 
 # The broker answers a fetch as soon as one byte is there (fetch.min.bytes), so a
@@ -29,12 +30,16 @@ CONSUMER_CONFIG = {"fetch.wait.max.ms": "100", "fetch.min.bytes": "1"}
 
 def segmenter_config(cfg: settings.Settings) -> SegmenterConfig:
     """Segmentation tunables from configuration."""
+    live_stream = registry.streams_speech(cfg)
     return SegmenterConfig(
         silence_ms=cfg.vad_silence_ms,
         max_utterance_ms=cfg.max_utterance_ms,
         partial_interval_ms=cfg.partial_interval_ms,
-        partials=cfg.partial_interval_ms > 0,
+        # A streaming provider sends its own partials, as the words grow.
+        partials=cfg.partial_interval_ms > 0 and not live_stream,
         idle_timeout_s=float(cfg.session_ttl_seconds),
+        live_stream=live_stream,
+        stream_idle_ms=round(cfg.stt_stream_idle_seconds * 1000),
     )
 
 

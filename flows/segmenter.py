@@ -25,7 +25,14 @@ from datetime import UTC, datetime
 from bytewax.operators import StatefulBatchLogic
 
 from flows.audio_log import AudioLog, Position
-from flows.items import RouteChange, SpeechSegment, StreamEnd, UsageTick
+from flows.items import (
+    RouteChange,
+    SpeechSegment,
+    StreamAudio,
+    StreamEnd,
+    StreamPause,
+    UsageTick,
+)
 from flows.vad import FRAME_BYTES, FRAME_MS, SpeechDetector, VadState
 from state.quotas import has_quota
 from wire.audio import AudioFrame, AudioRecord, EndRecord, SessionSettings, StartRecord
@@ -35,7 +42,9 @@ from wire.events import ResultEvent, error_event, event_id
 SAMPLES_PER_MS = 16
 BYTES_PER_MS = SAMPLES_PER_MS * 2
 
-SegmenterOutput = SpeechSegment | StreamEnd | UsageTick | RouteChange | ResultEvent
+SegmenterOutput = (
+    SpeechSegment | StreamAudio | StreamPause | StreamEnd | UsageTick | RouteChange | ResultEvent
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +70,11 @@ class SegmenterConfig:
     # a tick every 10 s keeps the ledger current with a tenth of the events.
     usage_tick_ms: int = 1000
     unmetered_usage_tick_ms: int = 10_000
+    # A streaming speech-to-text provider hears the audio itself as it arrives
+    # (`StreamAudio`), from the first speech until `stream_idle_ms` without any;
+    # each utterance's end still comes as a final segment (it ends the turn).
+    live_stream: bool = False
+    stream_idle_ms: int = 15_000
 
 
 @dataclass(frozen=True)
@@ -106,6 +120,8 @@ class SessionState:
     last_ingress_ms: float = 0.0
     last_activity: float = field(default_factory=time.time)
     warned_unstarted: bool = False
+    streaming: bool = False  # the provider stream hears the session's audio
+    stream_quiet_bytes: int = 0  # audio without speech since the stream last heard some
 
 
 class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionState]):
@@ -121,6 +137,10 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         self.state = resume if resume is not None else SessionState()
         self.detector = SpeechDetector(config.vad_aggressiveness, silence_ms=config.silence_ms)
         self._restored_from: AudioLog | None = None
+        self._stream_out = bytearray()
+        self._stream_from = 0
+        # After a restart the provider stream is new: it must hear the open utterance again.
+        self._resend_utterance = resume is not None and config.live_stream
         if resume is not None:
             if resume.held_on_topic is not None:
                 self._read_back_audio(resume.held_on_topic, audio_log)
@@ -137,6 +157,9 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         if self._restored_from is not None:  # running again: restores are over
             self._restored_from.forget()
             self._restored_from = None
+        if self._resend_utterance:
+            self._resend_utterance = False
+            self._resend_open_utterance(out)
         for record in values:
             state.session_id = record.session_id
             if isinstance(record, StartRecord):
@@ -149,6 +172,7 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
                 self._finish(out)
                 return out, StatefulBatchLogic.DISCARD
         self._emit_partial(out)
+        self._flush_stream(out)
         self._emit_usage(out, final=False)
         self._report_backlog(out)
         return out, StatefulBatchLogic.RETAIN
@@ -270,11 +294,19 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
             state.processed_bytes += len(decision.frame)
             if decision.starts:
                 preroll_bytes = sum(len(f) for f in state.preroll)
+                if self.config.live_stream and not state.streaming:
+                    state.streaming = True  # the stream hears the speech from its onset
+                    self._stream(
+                        b"".join(state.preroll),
+                        state.processed_bytes - len(decision.frame) - preroll_bytes,
+                    )
                 state.utterance, state.utterance_bytes = list(state.preroll), preroll_bytes
                 state.utterance_start_bytes = state.processed_bytes - len(decision.frame)
                 state.utterance_start_bytes -= preroll_bytes
                 state.partials_emitted = 0
                 state.preroll.clear()
+            if state.streaming:
+                self._stream_frame(decision.frame, decision.in_speech, out)
             if decision.in_speech:
                 state.utterance.append(decision.frame)
                 state.utterance_bytes += len(decision.frame)
@@ -290,6 +322,49 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
                 while len(state.preroll) * FRAME_MS > self.config.preroll_ms:
                     state.preroll.popleft()
 
+    # -- the provider stream (streaming speech-to-text) ---------------------------
+
+    def _stream_frame(self, frame: bytes, in_speech: bool, out: list[SegmenterOutput]) -> None:
+        """Pass a processed frame to the stream; close the stream after a long quiet."""
+        state = self.state
+        self._stream(frame, state.processed_bytes - len(frame))
+        state.stream_quiet_bytes = 0 if in_speech else state.stream_quiet_bytes + len(frame)
+        if state.stream_quiet_bytes >= self.config.stream_idle_ms * BYTES_PER_MS:
+            self._flush_stream(out)
+            assert state.settings is not None
+            out.append(StreamPause(state.settings))
+            state.streaming, state.stream_quiet_bytes = False, 0
+
+    def _stream(self, pcm: bytes, position_bytes: int) -> None:
+        if not self._stream_out:
+            self._stream_from = position_bytes
+        self._stream_out += pcm
+
+    def _flush_stream(self, out: list[SegmenterOutput], *, resumed: bool = False) -> None:
+        """The audio gathered for the stream, as one item (before any segment that follows it)."""
+        state = self.state
+        if not self._stream_out or state.settings is None:
+            return
+        out.append(
+            StreamAudio(
+                settings=state.settings,
+                segment=state.segment,
+                position_ms=self._stream_from // BYTES_PER_MS,
+                pcm=bytes(self._stream_out),
+                source_ingress_ms=state.last_ingress_ms,
+                segmented_ms=_now_ms(),
+                resumed=resumed,
+            )
+        )
+        self._stream_out.clear()
+
+    def _resend_open_utterance(self, out: list[SegmenterOutput]) -> None:
+        """A restarted flow's new stream hears the utterance it was in the middle of."""
+        state = self.state
+        if state.streaming and state.vad.in_speech and state.utterance:
+            self._stream(b"".join(state.utterance), state.utterance_start_bytes)
+            self._flush_stream(out, resumed=True)
+
     # -- outputs -------------------------------------------------------------
 
     def _emit_final(self, out: list[SegmenterOutput], trailing_silence_bytes: int) -> None:
@@ -297,8 +372,10 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         pcm = b"".join(state.utterance)
         state.utterance, state.utterance_bytes = [], 0
         speech_bytes = len(pcm) - trailing_silence_bytes
-        if speech_bytes < self.config.min_utterance_ms * BYTES_PER_MS:
-            return  # a cough or a click, not an utterance
+        self._flush_stream(out)  # the stream hears the utterance before its end
+        # A cough or a click is no utterance; a stream ends the turn whatever it heard.
+        if speech_bytes < self.config.min_utterance_ms * BYTES_PER_MS and not state.streaming:
+            return
         out.append(self._segment(pcm, speech_bytes, final=True))
         state.segment += 1
         state.partials_emitted = 0
@@ -383,6 +460,8 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         assert state.settings is not None
         if state.vad.leftover:
             state.processed_bytes += len(state.vad.leftover)
+            if state.streaming:
+                self._stream(state.vad.leftover, state.processed_bytes - len(state.vad.leftover))
             if state.vad.in_speech:
                 state.utterance.append(state.vad.leftover)
                 state.utterance_bytes += len(state.vad.leftover)
@@ -390,6 +469,7 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         if state.vad.in_speech and state.utterance:
             self._emit_final(out, trailing_silence_bytes=0)
             state.vad.in_speech = False
+        self._flush_stream(out)
         self._emit_usage(out, final=True)
         out.append(StreamEnd(state.settings, state.segment))
 

@@ -13,7 +13,7 @@ import base64
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -22,18 +22,23 @@ from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed, Transla
 from providers import registry
 from providers.base import (
     ProviderError,
+    SpeechChunk,
     SpeechToText,
     TextToSpeech,
     Translation,
     Translator,
 )
+from providers.speech_text import spoken
 from wire.errors import ErrorCode
 from wire.events import AudioFormat, EventType, ResultEvent, error_event, event_id
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-MAX_AUDIO_CHUNK_SECONDS = 1.0
+# Dubbed speech leaves in pieces as it is spoken: a short first one, so the
+# viewer hears it soon, then pieces of a second (each an event on the way).
+FIRST_AUDIO_PIECE_SECONDS = 0.25
+AUDIO_PIECE_SECONDS = 1.0
 
 
 class InFlight:
@@ -47,6 +52,32 @@ class InFlight:
 
     def __exit__(self, *exc: object) -> None:
         self.count -= 1
+
+
+class PartialThrottle:
+    """At most one partial subtitle translated per session per interval (0: none at all).
+
+    Translation is billed per character, and a streaming provider's partials
+    grow word by word: translating each would pay for most words many times.
+    """
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        self._last: dict[str, float] = {}
+
+    def due(self, session_id: str) -> bool:
+        """Whether this session's partial may be translated now (and note that it is)."""
+        if self.interval_s <= 0:
+            return False
+        now = time.monotonic()
+        if now - self._last.get(session_id, -self.interval_s) < self.interval_s:
+            return False
+        self._last[session_id] = now
+        return True
+
+    def forget(self, session_id: str) -> None:
+        """The session is over."""
+        self._last.pop(session_id, None)
 
 
 TranslationOutcome = tuple[Translation | None, ProviderError | None, float]
@@ -98,6 +129,7 @@ class SpeechProviders:
     # The subtitle and dubbing paths often ask for the same translation.
     translations: TranslationCache = field(default_factory=lambda: TranslationCache())
     transcribing: InFlight = field(default_factory=lambda: InFlight())
+    partial_translations: PartialThrottle = field(default_factory=lambda: PartialThrottle(1.0))
 
     @classmethod
     def from_settings(cls, cfg: settings.Settings) -> SpeechProviders:
@@ -108,6 +140,7 @@ class SpeechProviders:
             tts=registry.text_to_speech(cfg),
             timeout_s=cfg.provider_timeout_seconds * 2,  # providers time out first, this guards
             translations=TranslationCache(cfg.translation_cache_size),
+            partial_translations=PartialThrottle(cfg.partial_translation_interval_ms / 1000),
         )
 
 
@@ -118,22 +151,19 @@ async def _guarded(
     started = time.perf_counter()
     try:
         result = await asyncio.wait_for(call(), timeout_s)
-    except ProviderError as exc:
-        return None, exc, _ms_since(started)
-    except TimeoutError:
-        return (
-            None,
-            ProviderError(ErrorCode.PROVIDER_TIMEOUT, "provider call timed out"),
-            _ms_since(started),
-        )
     except Exception as exc:  # an engine bug must not stop other sessions
-        log.exception("provider call failed")
-        return (
-            None,
-            ProviderError(ErrorCode.PROVIDER_UNAVAILABLE, f"provider failed: {type(exc).__name__}"),
-            _ms_since(started),
-        )
+        return None, _provider_failure(exc), _ms_since(started)
     return result, None, _ms_since(started)
+
+
+def _provider_failure(exc: Exception) -> ProviderError:
+    """What a failed provider call reports: its own error, a timeout, or an engine bug."""
+    if isinstance(exc, ProviderError):
+        return exc
+    if isinstance(exc, TimeoutError):
+        return ProviderError(ErrorCode.PROVIDER_TIMEOUT, "provider call timed out")
+    log.exception("provider call failed", exc_info=exc)
+    return ProviderError(ErrorCode.PROVIDER_UNAVAILABLE, f"provider failed: {type(exc).__name__}")
 
 
 def _ms_since(started: float) -> float:
@@ -161,7 +191,7 @@ async def transcribe(
             lambda: providers.stt.transcribe(item.pcm, lang, final=item.final),
             providers.timeout_s,
         )
-    return [Transcribed(item, result, error, took)]
+    return [Transcribed(item, spoken(result) if result else None, error, took)]
 
 
 def transcript_events(item: Transcribed | StreamEnd) -> list[ResultEvent | PathDone]:
@@ -232,12 +262,16 @@ async def translate(
 ) -> list[Translated | StreamEnd]:
     """Translate a transcribed segment to the language `target_of` picks for it."""
     if isinstance(item, StreamEnd):
+        providers.partial_translations.forget(item.session_id)
         return [item]
     text = item.transcript.text.strip() if item.transcript else ""
     if not text:
         return [Translated(item)]
+    if not item.segment.final and not providers.partial_translations.due(item.session_id):
+        return []
     target = target_of(item)
-    source = item.segment.settings.source_language
+    # A turn heard in another language than the session's is translated from that one.
+    source = item.transcript.language if item.transcript else item.segment.settings.source_language
     result, error, took = await _translate_one(providers, text, source, target)
     if result is None:
         assert error is not None
@@ -268,85 +302,131 @@ def subtitle_events(item: Translated | StreamEnd) -> list[ResultEvent | PathDone
 
 async def synthesize(
     providers: SpeechProviders, item: Translated | StreamEnd
-) -> list[ResultEvent | PathDone]:
-    """Speak a final segment's translation; its audio as ordered chunks."""
+) -> AsyncIterator[list[ResultEvent | PathDone]]:
+    """Speak a final segment's translation; its audio leaves in pieces as it is spoken."""
     if isinstance(item, StreamEnd):
-        return [PathDone(item.settings, "dubbing")]
+        yield [PathDone(item.settings, "dubbing")]
+        return
     seg = item.transcribed.segment
     target = seg.settings.target_language
     if target in item.errors:
-        return [_provider_error(seg, item.errors[target], "dub-translate")]
+        yield [_provider_error(seg, item.errors[target], "dub-translate")]
+        return
     translation = item.translations.get(target)
     if translation is None:
-        return []
-    if translation.untranslated and target != seg.settings.source_language:
+        return
+    if translation.untranslated and target != translation.source_language:
         # Speaking the source text in the target voice would be wrong speech, not a dub.
         unsupported = ProviderError(
             ErrorCode.LANGUAGE_UNSUPPORTED,
             f"no translation engine for {translation.source_language}->{target}; "
             "segment not dubbed",
         )
-        return [_provider_error(seg, unsupported, "dub")]
+        yield [_provider_error(seg, unsupported, "dub")]
+        return
+    spent_before = item.transcribed.provider_ms + item.provider_ms
+    pieces = DubPieces(seg, target)
+    started = time.perf_counter()
+    speech = providers.tts.synthesize(translation.text, target, seg.settings.voice)
+    chunks = _guarded_stream(speech, providers.timeout_s)
+    try:
+        async for chunk in chunks:
+            yield pieces.add(chunk, spent_before + _ms_since(started))
+    except ProviderError as error:
+        yield [_provider_error(seg, error, "tts")]
+    yield pieces.finish(spent_before + _ms_since(started))
 
-    async def speak() -> list[tuple[bytes, int]]:
-        return [
-            (c.pcm, c.sample_rate)
-            async for c in providers.tts.synthesize(translation.text, target, seg.settings.voice)
-        ]
 
-    chunks, error, took = await _guarded(speak, providers.timeout_s)
-    if error is not None or chunks is None:
-        assert error is not None
-        return [_provider_error(seg, error, "tts")]
-    provider_ms = item.transcribed.provider_ms + item.provider_ms + took
-    return _audio_events(seg, target, chunks, provider_ms)
+async def _guarded_stream(
+    chunks: AsyncIterator[SpeechChunk], timeout_s: float
+) -> AsyncGenerator[SpeechChunk, None]:
+    """A provider's speech, each chunk bounded by the guard timeout, failures as ProviderError."""
+    try:
+        while True:
+            try:
+                chunk = await asyncio.wait_for(anext(chunks), timeout_s)
+            except StopAsyncIteration:
+                return
+            except Exception as exc:
+                raise _provider_failure(exc) from None
+            yield chunk
+    finally:
+        if isinstance(chunks, AsyncGenerator):
+            await chunks.aclose()
 
 
 async def dub(
     providers: SpeechProviders, item: Transcribed | StreamEnd
-) -> list[ResultEvent | PathDone]:
+) -> AsyncIterator[list[ResultEvent | PathDone]]:
     """Translate a final segment into the session's target language and speak it.
 
     One step for both: the translation is for the voice alone, so handing it back
     to the worker between the two calls would only add a hop to every dub.
     """
-    out: list[ResultEvent | PathDone] = []
     for translated in await translate(providers, item, target_of=_dubbing_language):
-        out += await synthesize(providers, translated)
-    return out
+        async for events in synthesize(providers, translated):
+            yield events
 
 
 def _dubbing_language(item: Transcribed) -> str:
     return item.segment.settings.target_language
 
 
-def _audio_events(
-    seg: SpeechSegment, language: str, chunks: list[tuple[bytes, int]], provider_ms: float
-) -> list[ResultEvent | PathDone]:
-    """Re-cut the speech into chunks of at most a second, numbered in order."""
-    if not chunks:
-        return []
-    rate = chunks[0][1]
-    pcm = b"".join(c[0] for c in chunks)
-    step = int(rate * MAX_AUDIO_CHUNK_SECONDS) * 2
-    pieces = [pcm[i : i + step] for i in range(0, len(pcm), step)]
-    sid = seg.settings.session_id
-    return [
-        ResultEvent(
+class DubPieces:
+    """A segment's dubbed speech cut into audio events as it arrives.
+
+    The cuts fall at fixed times (a short first piece, then whole seconds), so
+    the same speech always makes the same events; each piece waits until speech
+    after it has come, so that the last one can say it is the last.
+    """
+
+    def __init__(self, seg: SpeechSegment, language: str) -> None:
+        self.seg = seg
+        self.language = language
+        self.pcm = bytearray()
+        self.rate = 0
+        self.index = 0
+
+    def _size(self) -> int:
+        seconds = FIRST_AUDIO_PIECE_SECONDS if self.index == 0 else AUDIO_PIECE_SECONDS
+        return int(self.rate * seconds) * 2
+
+    def add(self, chunk: SpeechChunk, provider_ms: float) -> list[ResultEvent | PathDone]:
+        """The pieces this chunk completes (each followed by more speech)."""
+        self.rate = self.rate or chunk.sample_rate
+        self.pcm += chunk.pcm
+        out: list[ResultEvent | PathDone] = []
+        while len(self.pcm) > self._size():
+            out.append(self._piece(self._size(), provider_ms, last=False))
+        return out
+
+    def finish(self, provider_ms: float) -> list[ResultEvent | PathDone]:
+        """The last piece, whatever its length."""
+        if not self.pcm:
+            return []
+        return [self._piece(len(self.pcm), provider_ms, last=True)]
+
+    def _piece(self, size: int, provider_ms: float, *, last: bool) -> ResultEvent:
+        seg = self.seg
+        piece, self.pcm = bytes(self.pcm[:size]), self.pcm[size:]
+        sid = seg.settings.session_id
+        part = f"t{seg.turn}.{self.index}" if seg.turn else self.index
+        event = ResultEvent(
             type="audio",
-            id=event_id(sid, seg.segment, "audio", index),
+            id=event_id(sid, seg.segment, "audio", part),
             session_id=sid,
             segment=seg.segment,
             data=base64.b64encode(piece).decode(),
             start_ms=seg.start_ms,
             end_ms=seg.end_ms,
-            language=language,
-            format=AudioFormat(sample_rate=rate),
-            chunk=index,
-            last_chunk=index == len(pieces) - 1,
+            language=self.language,
+            format=AudioFormat(sample_rate=self.rate),
+            chunk=self.index,
+            last_chunk=last,
+            turn=seg.turn or None,
             source_ingress_ms=seg.source_ingress_ms or None,
             segmented_ms=seg.segmented_ms or None,
             provider_ms=round(provider_ms, 1),
         )
-        for index, piece in enumerate(pieces)
-    ]
+        self.index += 1
+        return event

@@ -189,7 +189,6 @@ class AssemblyAILiveStream:
         self._end_marks: deque[int] = deque()  # stream offsets to send ForceEndpoint at
         self._forced: deque[int] = deque()  # ...sent, but not yet covered by a final
         self._next_turn = 0  # the stream's number for the next turn to begin
-        self._open_turn: int | None = None
         self._outbox: list[StreamTurn | ProviderError] = []
         self._connection: _Connection | None = None
         self._wake = asyncio.Event()
@@ -225,16 +224,6 @@ class AssemblyAILiveStream:
         """What arrived since the last look."""
         out, self._outbox = self._outbox, []
         return out
-
-    @property
-    def turn_open(self) -> bool:
-        """A turn has begun (speech heard, or a partial) and has not ended."""
-        return self._open_turn is not None
-
-    @property
-    def closed(self) -> bool:
-        """Closed for good (after `close`)."""
-        return self._task is not None and self._task.done() and self._closing
 
     @property
     def billed_seconds(self) -> float:
@@ -334,14 +323,12 @@ class AssemblyAILiveStream:
         self._sent = self._kept_from
         self._end_marks.extendleft(reversed(self._forced))
         self._forced.clear()
-        self._open_turn = None
 
     def _give_up(self, error: ProviderError) -> None:
         """Report the failure; audio that cannot be transcribed is dropped."""
         self._failed_at = time.monotonic()
         self._failures = 0
         self._outbox.append(error)
-        self._open_turn = None
         if not error.retryable:
             self._kept.clear()
             self._kept_from = self._sent = self._total
@@ -384,7 +371,6 @@ class AssemblyAILiveStream:
         failure = connection.ended.result()
         self._connection = None
         await connection.client.disconnect()
-        self._open_turn = None
         if failure is None or self._failed(failure):
             return
         if self._kept or self._forced:
@@ -414,8 +400,6 @@ class AssemblyAILiveStream:
             if not connection.began.done():
                 connection.began.set_exception(failure)
             self._settle(connection, failure)
-        elif getattr(event, "type", None) == "SpeechStarted" and self._open_turn is None:
-            self._open_turn = self._next_turn
 
     def _on_turn(self, connection: _Connection, event: _TurnWithUtterance) -> None:
         self._failures = 0  # this connection works
@@ -443,9 +427,7 @@ class AssemblyAILiveStream:
             )
         )
         if not final:
-            self._open_turn = turn
             return
-        self._open_turn = None
         self._next_turn = turn + 1
         if words:  # what the final covers need not be sent again
             covered = min(words[-1].end_ms * BYTES_PER_MS, self._sent)
@@ -561,7 +543,6 @@ class AssemblyAISpeechToText:
             RealTimeEvents.Turn,
             RealTimeEvents.Termination,
             RealTimeEvents.Error,
-            RealTimeEvents.SpeechStarted,
         ):
             client.on(kind, lambda _client, event: on_event(connection, event))
         try:

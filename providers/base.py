@@ -167,11 +167,6 @@ class SpeechStream(Protocol):
         """The turns (and failures) that arrived since the last call, in order."""
         ...
 
-    @property
-    def turn_open(self) -> bool:
-        """Whether the provider has begun a turn it has not finished."""
-        ...
-
     async def close(self) -> None:
         """Flush: the last turns arrive (see `take`), then the connection closes."""
         ...

@@ -20,7 +20,14 @@ from collections.abc import Callable, Mapping
 from typing import Protocol, TypeVar
 
 import settings
-from providers.base import Closable, SpeechToText, TextToSpeech, Translator, VoiceCatalog
+from providers.base import (
+    Closable,
+    SpeechToText,
+    StreamingSpeechToText,
+    TextToSpeech,
+    Translator,
+    VoiceCatalog,
+)
 from providers.retries import RetryPolicy
 
 T = TypeVar("T")
@@ -67,6 +74,7 @@ def _assemblyai(cfg: settings.Settings) -> SpeechToText:
         speech_models=dict(cfg.assemblyai_speech_models),
         fallback_model=cfg.assemblyai_fallback_model or None,
         send_speed=cfg.assemblyai_send_speed,
+        inactivity_timeout_s=cfg.assemblyai_inactivity_timeout_seconds,
         timeout=cfg.provider_timeout_seconds,
         retry=retry_policy(cfg),
     )
@@ -176,6 +184,11 @@ def speech_to_text(cfg: settings.Settings | None = None) -> SpeechToText:
     """The speech-to-text provider STT_PROVIDER names."""
     cfg = cfg or settings.load()
     return _build("STT_PROVIDER", SPEECH_TO_TEXT, cfg.stt_provider, cfg)
+
+
+def streams_speech(cfg: settings.Settings | None = None) -> bool:
+    """Whether the configured speech-to-text hears a live stream (else it takes segments)."""
+    return isinstance(speech_to_text(cfg), StreamingSpeechToText)
 
 
 def translator(cfg: settings.Settings | None = None) -> Translator:

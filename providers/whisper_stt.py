@@ -14,7 +14,7 @@ partials (`final=False`) skip the alignment pass. An utterance is encoded
 over itself plus `window_pad_s` of silence rather than a 30 s window
 (`providers.whisper_window`). When the short one repeats itself, a final is
 decoded again over the full window and a partial comes back empty; 0 always
-uses the full window.
+uses the full window. A full window that loops too gives no text.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from providers.base import ProviderError, Transcript, Word
 from providers.deadlines import within
 from providers.loading import LoadedOnce
 from providers.pcm import pcm_to_float
+from providers.speech_text import repeats_itself
 from wire.errors import ErrorCode
 
 # Belt and braces: nothing below names a hub model, and huggingface_hub must not try.
@@ -184,4 +185,6 @@ class WhisperSpeechToText:
             texts.append(segment.text.strip())
             words.extend(timed_word(w.word, w.start, w.end) for w in segment.words or ())
         text = " ".join(t for t in texts if t)
+        if repeats_itself(text):  # even the full window loops, on audio it cannot make out
+            return Transcript(text="", language=language, final=final)
         return Transcript(text=text, language=language, words=tuple(words), final=final)

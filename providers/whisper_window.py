@@ -24,33 +24,25 @@ the full window (0.043 against 0.059) at 3.8x the speed; 3 of the 89 fell back.
 from __future__ import annotations
 
 import inspect
-import re
 from dataclasses import dataclass
 
 import ctranslate2
 import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.tokenizer import Tokenizer
-from faster_whisper.transcribe import (
-    get_compression_ratio,
-    get_suppressed_tokens,
-    merge_punctuations,
-)
+from faster_whisper.transcribe import get_suppressed_tokens, merge_punctuations
 
 from providers.base import Word
+from providers.speech_text import repeats_itself
 
 FULL_WINDOW_FRAMES = 3000  # 30 s of 10 ms feature frames
 # Fast speech is about 5 tokens a second; twice that, plus a sentence, is a loop.
 MOST_TOKENS, MOST_TOKENS_PER_S = 20, 10
-# A run of this many words said twice in one utterance: Whisper looping, not speech.
-LOOPED_WORDS = 4
-_WORD = re.compile(r"[\w']+")
 # The full window runs with WhisperModel.transcribe's defaults; so does this.
 _DEFAULTS = {
     name: parameter.default
     for name, parameter in inspect.signature(WhisperModel.transcribe).parameters.items()
 }
-REPETITION_RATIO: float = _DEFAULTS["compression_ratio_threshold"]
 NO_SPEECH_PROB: float = _DEFAULTS["no_speech_threshold"]
 LOW_LOGPROB: float = _DEFAULTS["log_prob_threshold"]
 PREPENDED: str = _DEFAULTS["prepend_punctuations"]
@@ -109,15 +101,6 @@ def transcribe_window(
     if not words or not tokens:
         return WindowText(text)
     return WindowText(text, _word_timings(model, tokenizer, tokens, encoded, frames))
-
-
-def repeats_itself(text: str) -> bool:
-    """Whisper's loop: the text compresses like a repetition, or a run of words comes twice."""
-    if get_compression_ratio(text) > REPETITION_RATIO:
-        return True
-    words = _WORD.findall(text.lower())
-    runs = [tuple(words[i : i + LOOPED_WORDS]) for i in range(len(words) - LOOPED_WORDS + 1)]
-    return len(set(runs)) < len(runs)
 
 
 def _word_timings(

@@ -159,8 +159,18 @@ class Settings:
     max_utterance_ms: int = field(default_factory=lambda: _env_int("MAX_UTTERANCE_MS", 8000))
     # 0 turns partial transcripts off (saves CPU on small machines).
     partial_interval_ms: int = field(default_factory=lambda: _env_int("PARTIAL_INTERVAL_MS", 1200))
+    # A session's partial subtitles are translated at most once per this interval: translation
+    # is billed per character, and streamed partials grow word by word. 0: finals only.
+    partial_translation_interval_ms: int = field(
+        default_factory=lambda: _env_int("PARTIAL_TRANSLATION_INTERVAL_MS", 1000)
+    )
 
     stt_provider: str = field(default_factory=lambda: _env("STT_PROVIDER", "whisper"))
+    # A streaming provider's connection (billed while open) closes after this much
+    # audio without speech, and opens again at the next speech.
+    stt_stream_idle_seconds: float = field(
+        default_factory=lambda: _env_float("STT_STREAM_IDLE_SECONDS", 15.0)
+    )
     translation_provider: str = field(
         default_factory=lambda: _env("TRANSLATION_PROVIDER", "apertium")
     )
@@ -212,7 +222,7 @@ class Settings:
             "en=universal-streaming-english,es=universal-streaming-multilingual,"
             "fr=universal-streaming-multilingual,de=universal-streaming-multilingual,"
             "it=universal-streaming-multilingual,pt=universal-streaming-multilingual,"
-            "he=whisper-rt",
+            "he=universal-3-5-pro",
         )
     )
     assemblyai_fallback_model: str = field(
@@ -220,6 +230,11 @@ class Settings:
     )
     assemblyai_send_speed: float = field(
         default_factory=lambda: _env_float("ASSEMBLYAI_SEND_SPEED", 1.0)
+    )
+    # The provider closes a session that got no audio for this long (5-3600 s): a
+    # stream the flow forgot is not billed for hours.
+    assemblyai_inactivity_timeout_seconds: int = field(
+        default_factory=lambda: _env_int("ASSEMBLYAI_INACTIVITY_TIMEOUT_SECONDS", 30)
     )
     deepl_auth_key: str = field(default_factory=lambda: _env("DEEPL_AUTH_KEY", ""), repr=False)
     deepl_server_url: str = field(default_factory=lambda: _env("DEEPL_SERVER_URL", ""))

@@ -51,6 +51,8 @@ class ResultEvent:
     format: AudioFormat | None = None
     chunk: int | None = None
     last_chunk: bool | None = None
+    # A segment a streaming provider heard as several turns: turn k of it (absent: the first).
+    turn: int | None = None
     error: str | None = None
     code: str | None = None
     status: str | None = None

@@ -1,14 +1,25 @@
-"""The translation cache (concurrent asks share a call, hits cost nothing, failures retried)
-and the dubbing step (translate, then speak, in one call)."""
+"""The translation cache (concurrent asks share a call, hits cost nothing, failures retried),
+the dubbing step (translate, then speak, in one call, its audio out as it is spoken), and
+what reaches translation (speech only, in the language heard, partials at a bounded rate)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import replace
 
-from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed
-from flows.speech_steps import SpeechProviders, TranslationCache, TranslationOutcome, dub
-from providers.base import ProviderError, Transcript, Translation
+from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed, Translated
+from flows.speech_steps import (
+    PartialThrottle,
+    SpeechProviders,
+    TranslationCache,
+    TranslationOutcome,
+    dub,
+    transcribe,
+    translate,
+)
+from providers.base import ProviderError, SpeechChunk, Transcript, Translation
 from providers.noop import NoopSpeechToText, NoopTextToSpeech, NoopTranslator
 from wire.audio import SessionSettings
 from wire.errors import ErrorCode
@@ -94,13 +105,59 @@ def _transcribed(text: str) -> Transcribed:
     return Transcribed(segment, Transcript(text, "en"), provider_ms=30.0)
 
 
+async def _all(events: AsyncIterator[list[ResultEvent | PathDone]]) -> list[ResultEvent | PathDone]:
+    return [event async for batch in events for event in batch]
+
+
 async def test_dubbing_speaks_the_translation_in_one_step() -> None:
-    out = await dub(_noop_providers(), _transcribed("Good evening everyone."))
+    out = await _all(dub(_noop_providers(), _transcribed("Good evening everyone.")))
     assert all(isinstance(e, ResultEvent) and e.type == "audio" for e in out)
     chunks = [e for e in out if isinstance(e, ResultEvent)]
-    assert [e.chunk for e in chunks] == [0, 1]  # 22 characters of noop speech: 1.32 s
-    assert chunks[-1].last_chunk and chunks[0].language == "en" and chunks[0].segment == 4
+    # 22 characters of noop speech, 1.32 s: a quarter second first, then whole seconds.
+    assert [e.chunk for e in chunks] == [0, 1, 2]
+    assert [e.last_chunk for e in chunks] == [False, False, True]
+    assert chunks[0].language == "en" and chunks[0].segment == 4
     assert all(e.provider_ms is not None and e.provider_ms >= 30.0 for e in chunks)
+    assert len({e.id for e in chunks}) == 3
+
+
+class _SlowVoice(NoopTextToSpeech):
+    """Speech that arrives a tenth of a second at a time, each after a pause."""
+
+    def __init__(self) -> None:
+        super().__init__(["en", "es"], 16000)
+        self.spoken = 0
+
+    async def synthesize(
+        self, text: str, language: str, voice: str | None
+    ) -> AsyncIterator[SpeechChunk]:
+        for _ in range(20):
+            await asyncio.sleep(0.02)
+            self.spoken += 1
+            yield SpeechChunk(bytes(3200), 16000)
+
+
+async def test_dubbed_audio_leaves_while_the_rest_is_still_being_spoken() -> None:
+    voice = _SlowVoice()
+    providers = replace(_noop_providers(), tts=voice)
+    dubbing = dub(providers, _transcribed("Good evening."))
+    first: list[ResultEvent | PathDone] = []
+    while not first:
+        first = await anext(dubbing)
+    assert voice.spoken < 20  # out before the voice was done
+    rest = await _all(dubbing)
+    pieces = [e for e in [*first, *rest] if isinstance(e, ResultEvent)]
+    assert [round(len(e.data or "") * 3 / 4 / 32000, 2) for e in pieces] == [0.25, 1.0, 0.75]
+    assert pieces[-1].last_chunk and not any(e.last_chunk for e in pieces[:-1])
+
+
+async def test_a_turn_after_the_first_numbers_its_audio_apart() -> None:
+    item = _transcribed("Good evening everyone.")
+    later = replace(item, segment=replace(item.segment, turn=2))
+    first = [e for e in await _all(dub(_noop_providers(), item)) if isinstance(e, ResultEvent)]
+    second = [e for e in await _all(dub(_noop_providers(), later)) if isinstance(e, ResultEvent)]
+    assert not {e.id for e in first} & {e.id for e in second}
+    assert {e.turn for e in second} == {2} and {e.turn for e in first} == {None}
 
 
 async def test_a_failed_translation_is_the_dubs_error_and_a_stream_end_passes() -> None:
@@ -108,8 +165,70 @@ async def test_a_failed_translation_is_the_dubs_error_and_a_stream_end_passes() 
         async def translate(self, *args: object, **kwargs: object) -> list[Translation]:
             raise ProviderError(ErrorCode.PROVIDER_UNAVAILABLE, "down")
 
-    [error] = await dub(_noop_providers(Failing()), _transcribed("Hello."))
+    [error] = await _all(dub(_noop_providers(Failing()), _transcribed("Hello.")))
     assert isinstance(error, ResultEvent)
     assert (error.type, error.code) == ("error", ErrorCode.PROVIDER_UNAVAILABLE.value)
     settings = SessionSettings("s1", "u1")
-    assert await dub(_noop_providers(), StreamEnd(settings, 5)) == [PathDone(settings, "dubbing")]
+    assert await _all(dub(_noop_providers(), StreamEnd(settings, 5))) == [
+        PathDone(settings, "dubbing")
+    ]
+
+
+class _Heard(NoopSpeechToText):
+    def __init__(self, text: str) -> None:
+        super().__init__(["en", "he"])
+        self.text = text
+
+    async def transcribe(self, pcm: bytes, language: str, *, final: bool = True) -> Transcript:
+        return Transcript(self.text, language, final=final)
+
+
+async def test_sounds_and_loops_never_reach_a_transcript() -> None:
+    settings = SessionSettings("s1", "u1", source_language="he", target_language="en")
+    segment = SpeechSegment(settings, 0, bytes(3200), 0, 100, final=True)
+    for heard, kept in [("[Music]", ""), ("ה" * 200, ""), ("[Music] שלום לכולם", "שלום לכולם")]:
+        providers = replace(_noop_providers(), stt=_Heard(heard))
+        [out] = await transcribe(providers, segment)
+        assert isinstance(out, Transcribed) and out.transcript is not None
+        assert out.transcript.text == kept
+
+
+class _Recording(NoopTranslator):
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, str]] = []
+
+    async def translate(
+        self, texts: Sequence[str], source: str, target: str, *, glossary: str | None = None
+    ) -> list[Translation]:
+        self.pairs.append((source, target))
+        return await super().translate(texts, source, target)
+
+
+async def test_a_turn_heard_in_another_language_is_translated_from_it() -> None:
+    translator = _Recording()
+    settings = SessionSettings("s1", "u1", source_language="he", target_language="es")
+    segment = SpeechSegment(settings, 0, b"", 0, 100, final=True)
+    item = Transcribed(segment, Transcript("Breaking news.", "en"))
+    [out] = await translate(_noop_providers(translator), item, target_of=lambda _: "es")
+    assert isinstance(out, Translated) and translator.pairs == [("en", "es")]
+
+
+async def test_partial_subtitles_are_translated_at_most_once_per_interval() -> None:
+    translator = _Recording()
+    providers = replace(_noop_providers(translator), partial_translations=PartialThrottle(0.2))
+    settings = SessionSettings("s1", "u1", source_language="en", target_language="es")
+
+    def partial(index: int) -> Transcribed:
+        segment = SpeechSegment(settings, 0, b"", 0, 100, final=False, partial_index=index)
+        return Transcribed(segment, Transcript("words " * index, "en", final=False))
+
+    async def subtitles(item: Transcribed) -> int:
+        return len(await translate(providers, item, target_of=lambda _: "es"))
+
+    assert [await subtitles(partial(i)) for i in (1, 2, 3)] == [1, 0, 0]
+    time.sleep(0.2)
+    assert await subtitles(partial(4)) == 1
+    final = Transcribed(SpeechSegment(settings, 0, b"", 0, 100, final=True), Transcript("x", "en"))
+    assert await subtitles(final) == 1  # finals always
+    off = replace(providers, partial_translations=PartialThrottle(0))
+    assert len(await translate(off, partial(5), target_of=lambda _: "es")) == 0

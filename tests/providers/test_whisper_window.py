@@ -6,7 +6,7 @@ import numpy as np
 
 from providers.pcm import pcm_to_float
 from providers.whisper_stt import WhisperSpeechToText
-from providers.whisper_window import repeats_itself, transcribe_window
+from providers.whisper_window import transcribe_window
 from tests.providers.speech import ENGLISH, word_error_rate
 
 # With a second of margin Whisper repeats this sentence over and over.
@@ -62,10 +62,3 @@ async def test_speech_too_long_for_a_short_window_takes_the_full_one(
 ) -> None:
     long = np.zeros(26 * 16000, np.float32)  # 26 s + 5 s of margin is past 30 s
     assert transcribe_window(whisper.model_for("en"), long, "en", pad_s=5.0, words=False) is None
-
-
-def test_a_loop_is_told_from_speech() -> None:
-    assert repeats_itself("Good evening and welcome. Good evening and welcome to the news")
-    assert repeats_itself("the the the the the the the the the the the the the the the the")
-    assert not repeats_itself("Good evening and welcome to the news from Jerusalem.")
-    assert not repeats_itself("No, no, no. I said the red one, not the blue one.")
