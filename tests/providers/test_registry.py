@@ -63,7 +63,8 @@ async def test_cloud_adapters_are_built_from_their_settings(
     try:
         assert isinstance(stt, AssemblyAISpeechToText)
         assert stt.languages() == {"en", "es", "fr", "de", "it", "pt", "he"}
-        assert str(stt.speech_model("he")) == "whisper-rt"
+        assert stt.speech_model("he").name == "universal-3-5-pro"  # it takes a Hebrew code
+        assert registry.streams_speech(cfg)
         assert isinstance(translator, DeepLTranslator)
         assert isinstance(tts, ElevenLabsTextToSpeech)
     finally:
