@@ -1,10 +1,14 @@
 """Cloud translation: DeepL through its official SDK (`deepl`).
 
 The SDK is synchronous (requests), so each call runs in a worker thread. Which
-languages DeepL serves is asked of its languages endpoint (once per
-translator); a pair it does not serve comes back `untranslated`, like the
-offline translator. Where DeepL wants a regional target (EN-US, PT-BR) the
-configured variant is used, else the first DeepL lists.
+languages DeepL serves comes from `/v3/languages?resource=translate_text`,
+its source of truth (the deprecated `/v2/languages` the SDK still reads
+never listed Hebrew; SDK 1.32.0 has no call for v3, so it is made through
+the SDK's own authenticated client), asked once and kept for an hour as
+DeepL advises. A pair it does not list comes back `untranslated`, like the
+offline translator; one it refuses is `language_unsupported`. Where DeepL
+wants a regional target (EN-US, PT-BR) the configured variant is used, else
+the first DeepL lists. Formality goes only to targets that take it.
 
 Retries are ours (`providers.retries`), not the SDK's: the SDK backs off
 blindly and drops the response headers, so it is told not to retry and its
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
@@ -38,6 +43,8 @@ log = logging.getLogger(__name__)
 
 # Our retry policy replaces the SDK's (it cannot honour Retry-After).
 deepl.http_client.max_network_retries = 0
+# DeepL: cache the language list "for up to 1 hour" (new languages appear without notice).
+LANGUAGES_TTL_S = 3600.0
 
 
 class _RetryAfterAdapter(requests.adapters.HTTPAdapter):
@@ -87,6 +94,7 @@ class DeepLTranslator(BoundedTranslator):
         self._retry = retry or RetryPolicy()
         self._sources: frozenset[str] | None = None
         self._targets: dict[str, bool] | None = None  # code -> supports formality
+        self._languages_at = 0.0
         self._glossaries: dict[tuple[str, str, str], str | None] = {}
 
     async def aclose(self) -> None:
@@ -118,16 +126,40 @@ class DeepLTranslator(BoundedTranslator):
             )
         if isinstance(error, deepl.ConnectionException):
             return error_for_status(None, what)
+        if error.http_status_code == 400 and "not supported" in str(error):
+            return ProviderError(ErrorCode.LANGUAGE_UNSUPPORTED, f"{what}: {error}")
         return error_for_status(error.http_status_code, what, retry_after)
 
     async def languages(self) -> tuple[frozenset[str], dict[str, bool]]:
-        """Source codes and target codes (with formality support) DeepL serves, asked once."""
-        if self._sources is None or self._targets is None:
-            sources = await self._call("deepl languages", self._client.get_source_languages)
-            targets = await self._call("deepl languages", self._client.get_target_languages)
-            self._sources = frozenset(lang.code.upper() for lang in sources)
-            self._targets = {lang.code.upper(): bool(lang.supports_formality) for lang in targets}
+        """Source codes and target codes (with formality support) DeepL translates text in."""
+        stale = time.monotonic() - self._languages_at > LANGUAGES_TTL_S
+        if self._sources is None or self._targets is None or stale:
+            listed = await self._call("deepl languages", self._translate_text_languages)
+            self._sources = frozenset(
+                lang["lang"].upper() for lang in listed if lang.get("usable_as_source")
+            )
+            self._targets = {
+                lang["lang"].upper(): "formality" in (lang.get("features") or ())
+                for lang in listed
+                if lang.get("usable_as_target")
+            }
+            self._languages_at = time.monotonic()
         return self._sources, self._targets
+
+    def _translate_text_languages(self) -> list[dict[str, Any]]:
+        """`GET /v3/languages?resource=translate_text` through the SDK's client (blocking)."""
+        client = self._client
+        status, content, body = client._api_call(
+            "v3/languages", method="GET", params={"resource": "translate_text"}
+        )
+        client._raise_for_status(status, content, body)
+        if not isinstance(body, list):
+            raise deepl.DeepLException(
+                "unexpected answer from v3/languages", http_status_code=status
+            )
+        return [
+            lang for lang in body if isinstance(lang, dict) and isinstance(lang.get("lang"), str)
+        ]
 
     def _target_code(self, target: str, targets: Mapping[str, bool]) -> str | None:
         base = target.upper()

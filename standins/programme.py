@@ -121,7 +121,8 @@ def register(hearing: Hearing, music_seconds: float = 0.0) -> None:
 
 def translation(text: str, target: str) -> str | None:
     """The programme's translation of a line into `target` (en or es), if it is one."""
+    language = target.lower()[:2]
     for line in LINES:
-        if line.said == text:
-            return line.en if target.lower().startswith("en") else line.es
+        if line.said == text and language in ("en", "es"):
+            return line.en if language == "en" else line.es
     return None

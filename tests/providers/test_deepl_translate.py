@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -11,18 +12,25 @@ import pytest
 from providers.base import ProviderError
 from providers.deepl_translate import DeepLTranslator
 from providers.retries import RetryPolicy
-from standins.deepl import GLOSSARY, deepl_app
+from standins.deepl import GLOSSARY, Billing, deepl_app
 from standins.http import Fault, Faults, serving
+from standins.programme import LINES
 from wire.errors import ErrorCode
 
 KEY = "0f5c1a9e-deepl-test-key:fx"
 FAST_RETRIES = RetryPolicy(attempts=3, initial_delay=0.05, max_delay=0.2)
 Keep = Callable[[DeepLTranslator], DeepLTranslator]
+LINE = LINES[0]  # Hebrew
 
 
 @pytest.fixture(scope="module")
-async def server() -> AsyncIterator[tuple[str, Faults]]:
-    async with serving(deepl_app, KEY) as served:
+def billing() -> Billing:
+    return Billing()
+
+
+@pytest.fixture(scope="module")
+async def server(billing: Billing) -> AsyncIterator[tuple[str, Faults]]:
+    async with serving(functools.partial(deepl_app, billing=billing), KEY) as served:
         yield served
 
 
@@ -55,24 +63,66 @@ async def test_translates_a_batch_in_one_request_with_the_auth_header(
     assert sent.body["formality"] == "prefer_less"
 
 
-async def test_asks_the_languages_endpoint_once_and_picks_the_configured_english(
+async def test_asks_the_v3_languages_endpoint_once_and_picks_the_configured_english(
     deepl: DeepLTranslator, faults: Faults
 ) -> None:
     sources, targets = await deepl.languages()
-    assert "EN" in sources and "EN-US" in targets and "HE" not in sources
+    assert {"EN", "ES", "HE"} <= sources and {"EN-US", "ES", "HE"} <= targets.keys()
+    assert "EN" not in targets  # DeepL wants a variant
     (result,) = await deepl.translate(["Buenos días."], "es", "en")
     assert result.text == "Good morning."
     assert faults.requests_to("/v2/translate")[0].body["target_lang"] == "EN-US"
     await deepl.translate(["Buenos días."], "es", "en")
-    assert len(faults.requests_to("/v2/languages")) == 2  # source and target, once
+    (asked,) = faults.requests_to("/languages")
+    assert (asked.path, asked.args) == ("/v3/languages", {"resource": "translate_text"})
 
 
-async def test_a_pair_deepl_does_not_serve_comes_back_untranslated(
+@pytest.mark.parametrize(("target", "expected"), [("en", LINE.en), ("es", f"{LINE.es} (tú)")])
+async def test_hebrew_is_translated_into_english_and_spanish(
+    deepl: DeepLTranslator, faults: Faults, target: str, expected: str
+) -> None:
+    (result,) = await deepl.translate([LINE.said], "he", target)
+    assert (result.text, result.untranslated) == (expected, False)
+    (sent,) = faults.requests_to("/v2/translate")
+    assert sent.body["source_lang"] == "HE"
+
+
+async def test_strict_formality_goes_only_to_targets_that_take_it(
+    server: tuple[str, Faults], faults: Faults, closing: Keep
+) -> None:
+    strict = closing(DeepLTranslator(KEY, server_url=server[0], formality="less"))
+    (hebrew,) = await strict.translate([LINE.en], "en", "he")  # Hebrew has no formality
+    (spanish,) = await strict.translate(["Good morning."], "en", "es")
+    to_hebrew, to_spanish = faults.requests_to("/v2/translate")
+    assert "formality" not in to_hebrew.body and to_spanish.body["formality"] == "less"
+    assert spanish.text == "Buenos días. (tú)" and not hebrew.untranslated
+
+
+async def test_a_pair_deepl_does_not_list_comes_back_untranslated(
     deepl: DeepLTranslator, faults: Faults
 ) -> None:
-    (result,) = await deepl.translate(["שלום לכולם"], "he", "en")
-    assert (result.text, result.untranslated) == ("שלום לכולם", True)
+    (result,) = await deepl.translate(["Bonjour"], "xx", "en")
+    assert (result.text, result.untranslated) == ("Bonjour", True)
     assert not faults.requests_to("/v2/translate")
+
+
+async def test_a_language_deepl_refuses_is_language_unsupported(
+    deepl: DeepLTranslator, faults: Faults
+) -> None:
+    await deepl.languages()
+    faults.plan(Fault(400, body={"message": "Value for 'target_lang' not supported."}))
+    with pytest.raises(ProviderError) as raised:
+        await deepl.translate(["Good morning."], "en", "es")
+    assert raised.value.code is ErrorCode.LANGUAGE_UNSUPPORTED
+    assert len(faults.requests_to("/v2/translate")) == 1  # not retried
+
+
+async def test_billing_counts_the_characters_of_the_source_text(
+    deepl: DeepLTranslator, server: tuple[str, Faults], billing: Billing
+) -> None:
+    before = billing.characters
+    await deepl.translate([LINE.said, "", "Good morning."], "he", "es")
+    assert billing.characters - before == len(LINE.said) + len("Good morning.")
 
 
 async def test_same_language_is_returned_unchanged_without_a_request(
