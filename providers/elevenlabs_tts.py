@@ -12,6 +12,8 @@ The API key goes only to the SDK; it is never logged or put in a message.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import TypeVar
@@ -48,6 +50,7 @@ class ElevenLabsTextToSpeech:
         model: str = "eleven_flash_v2_5",
         default_voice: str | None = None,
         sample_rate: int = 16000,
+        max_concurrency: int = 0,
         timeout: float = 20.0,
         retry: RetryPolicy | None = None,
     ) -> None:
@@ -67,6 +70,8 @@ class ElevenLabsTextToSpeech:
         self._options: RequestOptions = {"max_retries": 0}
         self._languages: frozenset[str] | None = None
         self._first_voices: dict[str, str] = {}
+        # Requests at once (0: as many as come); the semaphore binds to the loop that uses it.
+        self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency > 0 else None
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -136,11 +141,13 @@ class ElevenLabsTextToSpeech:
                 ErrorCode.LANGUAGE_UNSUPPORTED, f"{self._model} does not speak {language!r}"
             )
         voice_id = voice or self._default_voice or await self._first_voice(language)
-        audio = await self._call("elevenlabs speech", lambda: self._open(text, language, voice_id))
-        pcm = stream_within(audio, self._timeout, "elevenlabs speech")
-        async with aclosing(pcm):
-            async for chunk in resampled_chunks(pcm, self._stream_rate, self._sample_rate):
-                yield chunk
+        async with self._slots or contextlib.nullcontext():
+            speak = lambda: self._open(text, language, voice_id)  # noqa: E731
+            audio = await self._call("elevenlabs speech", speak)
+            pcm = stream_within(audio, self._timeout, "elevenlabs speech")
+            async with aclosing(pcm):
+                async for chunk in resampled_chunks(pcm, self._stream_rate, self._sample_rate):
+                    yield chunk
 
     async def _first_voice(self, language: str) -> str:
         """The account's first voice for the language, asked once per language."""

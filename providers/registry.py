@@ -138,6 +138,8 @@ def _elevenlabs(cfg: settings.Settings) -> SpeechWithVoices:
         model=cfg.elevenlabs_model,
         default_voice=cfg.elevenlabs_voice_id or None,
         sample_rate=cfg.tts_sample_rate,
+        # The plan's limit is shared by the process's workers, each with a provider of its own.
+        max_concurrency=max(1, cfg.elevenlabs_max_concurrency // max(1, cfg.flow_workers)),
         timeout=cfg.provider_timeout_seconds,
         retry=retry_policy(cfg),
     )

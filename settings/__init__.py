@@ -252,6 +252,11 @@ class Settings:
         default_factory=lambda: _env("ELEVENLABS_MODEL", "eleven_flash_v2_5")
     )
     elevenlabs_voice_id: str = field(default_factory=lambda: _env("ELEVENLABS_VOICE_ID", ""))
+    # Speech requests at once per flow process, shared by its workers: the plan's limit
+    # (Flash: Creator 10, Pro 20, Scale 30) divided by the number of flow processes.
+    elevenlabs_max_concurrency: int = field(
+        default_factory=lambda: _env_int("ELEVENLABS_MAX_CONCURRENCY", 10)
+    )
 
 
 def load() -> Settings:

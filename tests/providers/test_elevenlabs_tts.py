@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -11,7 +13,7 @@ import pytest
 from providers.base import ProviderError
 from providers.elevenlabs_tts import ElevenLabsTextToSpeech
 from providers.retries import RetryPolicy
-from standins.elevenlabs import SECONDS_PER_CHARACTER, elevenlabs_app
+from standins.elevenlabs import SECONDS_PER_CHARACTER, Latency, Usage, elevenlabs_app
 from standins.http import Fault, Faults, serving
 from tests.providers.speech import collect_speech
 from wire.errors import ErrorCode
@@ -182,3 +184,37 @@ async def test_a_stalled_server_is_provider_timeout(
         await collect_speech(quick.synthesize(TEXT, "en", "JBFqnCBsd6RMkjVDRZzb"))
     assert raised.value.code is ErrorCode.PROVIDER_TIMEOUT
     assert time.monotonic() - started < 1.0
+
+
+async def test_more_requests_than_the_plan_allows_wait_their_turn_instead_of_failing(
+    closing: Keep,
+) -> None:
+    usage = Usage()
+    limited = functools.partial(
+        elevenlabs_app, latency=Latency(first_chunk_ms=50, speed=20), max_concurrency=2, usage=usage
+    )
+    async with serving(limited, KEY) as (url, faults):
+        tts = closing(
+            ElevenLabsTextToSpeech(KEY, base_url=url, max_concurrency=2, retry=FAST_RETRIES)
+        )
+        spoken = await asyncio.gather(
+            *(collect_speech(tts.synthesize(TEXT, "en", "JBFqnCBsd6RMkjVDRZzb")) for _ in range(5))
+        )
+    assert all(len(pcm) > 0 for pcm, _, _ in spoken)
+    assert usage.most_at_once == 2
+    assert len(faults.requests_to("/stream")) == 5  # none refused, none retried
+    assert usage.billed_characters == 5 * len(TEXT)
+
+
+async def test_the_first_audio_comes_before_the_whole_speech_is_made(closing: Keep) -> None:
+    slow = functools.partial(elevenlabs_app, latency=Latency(first_chunk_ms=100, speed=1.0))
+    async with serving(slow, KEY) as (url, _):
+        tts = closing(ElevenLabsTextToSpeech(KEY, base_url=url, retry=FAST_RETRIES))
+        started = time.monotonic()
+        speech = tts.synthesize(TEXT, "en", "JBFqnCBsd6RMkjVDRZzb")
+        await anext(speech)
+        first = time.monotonic() - started
+        async for _ in speech:
+            pass
+        whole = time.monotonic() - started
+    assert first < 0.5 < whole  # 33 characters: about 2 s of speech, made in real time
