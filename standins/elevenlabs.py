@@ -56,7 +56,7 @@ _SPEAKS_FLASH += ["ta", "uk", "ru", "hu", "no", "vi"]
 _SPEAKS_MULTILINGUAL = [code for code in _SPEAKS_FLASH if code not in ("hu", "no", "vi")]
 _SPEAKS_V3 = [*_SPEAKS_FLASH, "he", "fa", "sw"]
 
-VOICES = [
+VOICES: list[dict[str, Any]] = [
     {
         "voice_id": "JBFqnCBsd6RMkjVDRZzb",
         "name": "George",
