@@ -47,7 +47,8 @@ def build_live_flow() -> Dataflow:
     """The production dataflow, configured from the environment."""
     cfg = settings.load()
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("flows").setLevel(logging.INFO)  # ours; libraries stay at warnings
+    for ours in ("flows", "providers"):  # libraries stay at warnings
+        logging.getLogger(ours).setLevel(logging.INFO)
     flow = Dataflow("livedub")
     messages = op.input(
         "audio_in",

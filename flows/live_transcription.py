@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bytewax.operators import StatefulBatchLogic
@@ -42,6 +42,7 @@ from providers.base import (
     Transcript,
     Word,
 )
+from providers.speech_text import spoken
 from wire.audio import SessionSettings
 
 StreamItem = StreamAudio | SpeechSegment | StreamPause | StreamEnd
@@ -259,10 +260,12 @@ class LiveTranscription(StatefulBatchLogic[StreamItem, StreamOutput, LiveTranscr
             partial_index = 0
         else:
             count, last_text = heard.partials.get(result.turn, (0, ""))
-            if not result.text.strip() or result.text == last_text:
+            text = spoken(Transcript(result.text, "")).text
+            if not text or text == last_text:
                 return []  # nothing new to show
+            result = replace(result, text=text)
             partial_index = count + 1
-            heard.partials[result.turn] = (partial_index, result.text)
+            heard.partials[result.turn] = (partial_index, text)
         start_ms = heard.position(result.start_ms) if result.start_ms is not None else None
         if start_ms is None:
             start_ms = first.position_ms if first else 0
@@ -285,7 +288,7 @@ class LiveTranscription(StatefulBatchLogic[StreamItem, StreamOutput, LiveTranscr
             for w in result.words
         )
         language = heard_language(result, settings.source_language)
-        transcript = Transcript(result.text, language, words, result.final)
+        transcript = spoken(Transcript(result.text, language, words, result.final))
         provider_ms = (time.monotonic() - newest.sent_at) * 1000 if newest else 0.0
         return [Transcribed(segment, transcript, None, provider_ms)]
 

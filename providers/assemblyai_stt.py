@@ -342,7 +342,9 @@ class AssemblyAILiveStream:
             mark = self._end_marks[0] if self._end_marks else None
             limit = self._total if mark is None else mark
             ready = limit - self._sent
-            if ready >= MIN_MESSAGE_BYTES or (mark is not None and ready > 0):
+            # Before ForceEndpoint or the end, a short tail goes too (padded): nothing waits.
+            flush = mark is not None or self._closing
+            if ready >= MIN_MESSAGE_BYTES or (flush and ready > 0):
                 size = min(ready, MAX_MESSAGE_BYTES)
                 start = self._sent - self._kept_from
                 message = bytes(self._kept[start : start + size])

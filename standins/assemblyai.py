@@ -101,6 +101,7 @@ class Session:
     audio_bytes: int = 0
     messages: int = 0
     force_endpoints: int = 0
+    finals: list[str] = field(default_factory=list)  # what each ended turn said
     terminated: bool = False
     closed_at: float | None = None
 
@@ -299,8 +300,10 @@ class _Listener:
         now = time.monotonic() if at_wall is None else at_wall
         due = now + (self.latency.final_ms / 1000 if latency else 0)
         words = turn.words(turn.heard_to(len(self.audio)))
+        last = self._message(turn, words, end=True)
+        self.session.finals.append(last["utterance"] or last["transcript"])
         if not self.model.formats_separately:  # the other models format as they transcribe
-            self._queue(due, self._message(turn, words, end=True))
+            self._queue(due, last)
             return
         self._queue(due, self._message(turn, words, end=True, formatted=False))
         if self.formatted:

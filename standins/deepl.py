@@ -32,7 +32,7 @@ from typing import Any
 
 from quart import Quart, Response, request
 
-from standins.http import Faults, json_response
+from standins.http import Faults, json_response, this_request
 from standins.programme import translation
 
 DEFAULT_LATENCY_MS = 200.0
@@ -170,7 +170,7 @@ def deepl_app(
 
     @app.post("/v2/translate")
     async def translate() -> Response:
-        body = faults.seen[-1].body
+        body = this_request().body
         texts = body["text"] if isinstance(body["text"], list) else [body["text"]]
         target = body["target_lang"].upper()
         source = (body.get("source_lang") or "EN").upper()

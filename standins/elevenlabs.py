@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from quart import Quart, Response, request
 
-from standins.http import Faults, json_response
+from standins.http import Faults, json_response, this_request
 
 SECONDS_PER_CHARACTER = 0.06
 PIECE_BYTES = 1001  # odd on purpose: a sample may straddle two pieces
@@ -154,7 +154,7 @@ def elevenlabs_app(
                 "message": message,
             }
             return json_response({"detail": refusal}, 429)
-        body: dict[str, Any] = faults.seen[-1].body
+        body: dict[str, Any] = this_request().body
         text = str(body["text"])
         counted.billed_characters += len(text)
         audio = tone(len(text) * SECONDS_PER_CHARACTER, rate)

@@ -18,7 +18,7 @@ from typing import Any
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
-from quart import Quart, Response, request
+from quart import Quart, Response, g, request
 
 from devstack.prereqs import free_port
 
@@ -70,9 +70,11 @@ class Faults:
         body: Any = await request.get_json(silent=True)
         if body is None:
             body = dict((await request.form).items())
-        self.seen.append(
-            Seen(request.method, request.path, _lowered(request.headers), dict(request.args), body)
+        seen = Seen(
+            request.method, request.path, _lowered(request.headers), dict(request.args), body
         )
+        self.seen.append(seen)
+        g.seen = seen  # this request's, whatever others arrive meanwhile
         if not self.planned:
             return None
         fault = self.planned.popleft()
@@ -81,6 +83,12 @@ class Faults:
         headers = {} if fault.retry_after is None else {"Retry-After": f"{fault.retry_after:g}"}
         body = fault.body or {"message": f"planned {fault.status}"}
         return json_response(body, fault.status, headers)
+
+
+def this_request() -> Seen:
+    """The request being answered, as recorded."""
+    seen: Seen = g.seen
+    return seen
 
 
 def _lowered(headers: Any) -> dict[str, str]:

@@ -314,3 +314,16 @@ async def test_a_session_that_never_begins_is_provider_timeout(
         await _stt(standin, timeout=0.5).transcribe(silence(500), "en")
     assert raised.value.code is ErrorCode.PROVIDER_TIMEOUT
     assert time.monotonic() - started < 1.5
+
+
+async def test_closing_sends_a_short_tail_and_ends_at_once(standin: AssemblyAIStandin) -> None:
+    stream = _stt(standin).open_stream("he")
+    pcm = speak(HEBREW.said, "he") + silence(130)  # 30 ms past whole messages
+    await _feed(stream, pcm)
+    await asyncio.sleep(0.2)
+    started = time.monotonic()
+    await stream.close()
+    assert time.monotonic() - started < 1.0
+    (session,) = standin.sessions
+    assert session.terminated and session.audio_bytes >= len(pcm)
+    assert [t.text for t in stream.take() if isinstance(t, StreamTurn) and t.final] == [HEBREW.said]
