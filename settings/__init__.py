@@ -45,6 +45,16 @@ def _env_map(name: str, default: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _per_language_dirs() -> tuple[tuple[str, str], ...]:
+    """WHISPER_MODEL_DIR_<LANG> variables, as (language, directory) pairs."""
+    prefix = "WHISPER_MODEL_DIR_"
+    return tuple(
+        (name.removeprefix(prefix).lower(), value.strip())
+        for name, value in sorted(os.environ.items())
+        if name.startswith(prefix) and name != prefix and value.strip()
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every tunable of the service, with the defaults `just up` runs on."""
@@ -195,8 +205,10 @@ class Settings:
     tts_sample_rate: int = field(default_factory=lambda: _env_int("TTS_SAMPLE_RATE", 16000))
 
     whisper_model_dir: str = field(default_factory=lambda: _env("WHISPER_MODEL_DIR", ""))
+    # A CTranslate2 model directory per language: WHISPER_MODEL_DIR_HE=/models/he (one
+    # variable a language), or WHISPER_MODEL_DIRS=he=/models/he,en=... (these win).
     whisper_model_dirs: tuple[tuple[str, str], ...] = field(
-        default_factory=lambda: _env_map("WHISPER_MODEL_DIRS", "")
+        default_factory=lambda: _per_language_dirs() + _env_map("WHISPER_MODEL_DIRS", "")
     )
     whisper_languages: tuple[str, ...] = field(
         default_factory=lambda: _env_list("WHISPER_LANGUAGES", "en,es,he")

@@ -103,6 +103,13 @@ def test_per_language_settings_are_parsed(monkeypatch: pytest.MonkeyPatch) -> No
         "he": "/models/large-v3",
         "en": "/models/small.en",
     }
+    monkeypatch.setenv("WHISPER_MODEL_DIR_HE", "/models/ivrit")  # one variable a language...
+    monkeypatch.setenv("WHISPER_MODEL_DIR_ES", "/models/es")
+    assert dict(settings.load().whisper_model_dirs) == {
+        "he": "/models/large-v3",  # ...WHISPER_MODEL_DIRS wins where both name one
+        "en": "/models/small.en",
+        "es": "/models/es",
+    }
     monkeypatch.setenv("WHISPER_MODEL_DIRS", "he")
     with pytest.raises(ValueError, match="WHISPER_MODEL_DIRS"):
         settings.load()

