@@ -45,6 +45,7 @@ from typing import Any
 import settings
 from bench.baselines import kafka_round_trip_ms, kafka_trips_ms, websocket_echo_ms
 from bench.clients import StreamPlan, StreamResult
+from bench.cloud_speech import cloud_plans, cloud_stack, provider_budget_ms
 from bench.measures import (
     lag_ms,
     most_streams_held,
@@ -66,6 +67,7 @@ from bench.targets import DRIFT_MS, LAG_BOUND_MS, table, verdicts
 from bench.viewers import ViewerGroup, ViewersRun, run_viewers
 from devstack.full_stack import FullStack
 from ingress.dev_token import mint_dev_token
+from standins.cloud import Latencies
 from wire.audio import BYTES_PER_SAMPLE, SAMPLE_RATE
 
 NOOP = {"STT_PROVIDER": "noop", "TRANSLATION_PROVIDER": "noop", "TTS_PROVIDER": "noop"}
@@ -288,41 +290,85 @@ def speech(
             log(f"{count} speech stream(s) for {seconds:.0f}s (Whisper, Apertium, Piper)")
             plans = [looped_plan(block, seconds, phase_ms=i * STAGGER_MS) for i in range(count)]
             results, usage = measure_load(stack, plans, spread_s=0.0)
-            timed = utterance_latencies(results, "subtitle", final_only=True)
-            final = [latency for _, latency in timed]
-            first_half, last_half = thirds(final)
-            figures[str(count)] = {
-                "seconds": seconds,
-                "utterance_end_to_first_subtitle_ms": percentiles(
-                    utterance_latency_ms(results, "subtitle", final_only=False)
-                ),
-                "utterance_end_to_final_subtitle_ms": percentiles(final),
-                "utterance_end_to_first_audio_ms": percentiles(
-                    utterance_latency_ms(results, "audio", final_only=True)
-                ),
-                "final_subtitle_first_third_ms": first_half,
-                "final_subtitle_last_third_ms": last_half,
-                "final_subtitle_p50_by_minute_ms": p50_by_minute(timed),
-                "final_subtitle_over_run_s_ms": over_the_run(timed),
-                "backlog_reports": sum(
-                    1 for r in results for _, e in r.events if e.get("status") == "backlog"
-                ),
-                "errors": [r.error for r in results if r.error][:5],
-                "processes": usage,
-            }
+            figures[str(count)] = speech_figures(results, usage, seconds)
             log(f"  final subtitle p50 {figures[str(count)]['utterance_end_to_final_subtitle_ms']}")
         return figures
     finally:
         stack.stop()
 
 
+def cloud(counts: list[int], seconds: float, workdir: Path) -> dict[str, Any]:
+    """Hebrew -> English on the cloud adapters, the providers played by their stand-ins."""
+    log("starting the cloud stand-ins (providers' published latencies)")
+    stack, standins, block = cloud_stack(workdir, COMMON)
+    figures: dict[str, Any] = {"providers_ms": provider_budget_ms(Latencies())}
+    try:
+        stack.start()
+        log("warming up: one Hebrew viewer")
+        run_clients(stack, cloud_plans(block, 1, 8), 0)
+        for count in counts:
+            log(f"{count} Hebrew stream(s) for {seconds:.0f}s (AssemblyAI, DeepL, ElevenLabs)")
+            pid = standins.proc.pid()
+            before, started = (sample(pid) if pid else None), time.monotonic()
+            results, usage = measure_load(stack, cloud_plans(block, count, seconds), spread_s=1.0)
+            if pid and before is not None:
+                # The providers' work shares these two cores too; in life it runs elsewhere.
+                took = cpu_percent(before, sample(pid), time.monotonic() - started)
+                usage["standins"] = {"cpu_percent": took}
+            figures[str(count)] = speech_figures(results, usage, seconds)
+            run = figures[str(count)]
+            log(
+                f"  final subtitle p50 {run['utterance_end_to_final_subtitle_ms']['p50']} ms, "
+                f"first audio p50 {run['utterance_end_to_first_audio_ms']['p50']} ms"
+            )
+    finally:
+        stack.stop()
+        figures["providers_usage"] = standins.stop()
+    return figures
+
+
+def speech_figures(
+    results: list[StreamResult], usage: dict[str, Any], seconds: float
+) -> dict[str, Any]:
+    """Per utterance: its end to the first and the final subtitle, to the first dubbed audio."""
+    timed = utterance_latencies(results, "subtitle", final_only=True)
+    final = [latency for _, latency in timed]
+    first_third, last_third = thirds(final)
+    return {
+        "seconds": seconds,
+        "utterance_end_to_first_subtitle_ms": percentiles(
+            utterance_latency_ms(results, "subtitle", final_only=False)
+        ),
+        "utterance_end_to_final_subtitle_ms": percentiles(final),
+        "utterance_end_to_first_audio_ms": percentiles(
+            utterance_latency_ms(results, "audio", final_only=True)
+        ),
+        "final_subtitle_first_third_ms": first_third,
+        "final_subtitle_last_third_ms": last_third,
+        "final_subtitle_p50_by_minute_ms": p50_by_minute(timed),
+        "final_subtitle_over_run_s_ms": over_the_run(timed),
+        "backlog_reports": sum(
+            1 for r in results for _, e in r.events if e.get("status") == "backlog"
+        ),
+        "errors": [r.error for r in results if r.error][:5],
+        "processes": usage,
+    }
+
+
 def main() -> int:
     """Run the scenarios chosen on the command line; write JSON and PNG."""
     parser = argparse.ArgumentParser(prog="just bench", description=__doc__.split("\n")[0])
     parser.add_argument(
+        "--providers",
+        default="offline",
+        help="speech stacks to measure: offline (Whisper, Apertium, Piper; en->es), "
+        "cloud (AssemblyAI, DeepL, ElevenLabs at their stand-ins; Hebrew), or both",
+    )
+    parser.add_argument(
         "--streams",
-        default="10,100,200,300,400,500",
-        help="no-op stream counts for overhead and capacity",
+        default=None,
+        help="no-op stream counts for overhead and capacity "
+        "(default 10,100,200,300,400,500 with the offline stack, none with cloud alone)",
     )
     parser.add_argument(
         "--in-step-streams",
@@ -356,8 +402,15 @@ def main() -> int:
         default=60.0,
         help="length of each speech run (600 for the 10-minute soak)",
     )
+    parser.add_argument("--cloud-streams", default="50", help="Hebrew viewers on the cloud stack")
+    parser.add_argument("--cloud-seconds", type=float, default=60.0)
     parser.add_argument("--out", type=Path, default=Path("bench-results"))
     args = parser.parse_args()
+    stacks = {name.strip() for name in args.providers.split(",") if name.strip()}
+    if not stacks <= {"offline", "cloud"}:
+        parser.error("--providers takes offline, cloud or offline,cloud")
+    if args.streams is None:
+        args.streams = "10,100,200,300,400,500" if "offline" in stacks else ""
     args.out.mkdir(parents=True, exist_ok=True)
     cfg = settings.load()
     block = speech_block(cfg)
@@ -374,14 +427,23 @@ def main() -> int:
             Path(tmp),
         )
         speech_counts = [int(n) for n in args.speech_streams.split(",") if n]
-        speech_figures = speech(block, speech_counts, args.speech_seconds, Path(tmp))
+        offline = (
+            {}
+            if "offline" not in stacks
+            else speech(block, speech_counts, args.speech_seconds, Path(tmp))
+        )
+        cloud_counts = [int(n) for n in args.cloud_streams.split(",") if n]
+        on_cloud = (
+            {} if "cloud" not in stacks else cloud(cloud_counts, args.cloud_seconds, Path(tmp))
+        )
     bounded = {int(n): f["lag_bounded"] for n, f in capacity_figures.items() if n.isdigit()}
     report = {
         "machine": {"cores": len(os.sched_getaffinity(0))},
         "baselines": baselines,
         "capacity": capacity_figures,
         "most_streams_with_bounded_lag": most_streams_held(bounded),
-        "speech": speech_figures,
+        "speech": offline,
+        "cloud": on_cloud,
     }
     found = verdicts(report)
     report["targets"] = [asdict(verdict) for verdict in found]

@@ -20,6 +20,13 @@ P99_OVER_KAFKA = 3.0
 P99_STREAMS = "100"
 LIVE_STREAMS = 500
 FINAL_SUBTITLE_P50_MS = {"1": 1000.0, "4": 1500.0}
+# Hebrew on the cloud stack: our share of each latency, over the providers' own time.
+CLOUD_STREAMS = "50"
+CLOUD_OVERHEAD_MS = 150.0
+CLOUD_FIGURES = {
+    "final subtitle": ("utterance_end_to_final_subtitle_ms", "final_subtitle_ms"),
+    "first dubbed audio": ("utterance_end_to_first_audio_ms", "first_audio_ms"),
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ def verdicts(report: dict[str, Any]) -> list[Verdict]:
             for count, limit in FINAL_SUBTITLE_P50_MS.items()
         ),
         *(_no_drift(report["speech"], count) for count in FINAL_SUBTITLE_P50_MS),
+        *(_cloud(report.get("cloud") or {}, name) for name in CLOUD_FIGURES),
     ]
 
 
@@ -102,3 +110,22 @@ def _no_drift(speech: dict[str, Any], count: str) -> Verdict:
     )
     context = f"{run['seconds']:.0f} s run, {run['backlog_reports']} backlog report(s)"
     return Verdict(target, growth, DRIFT_MS, growth <= DRIFT_MS, context)
+
+
+def _cloud(cloud: dict[str, Any], name: str) -> Verdict:
+    """Utterance end -> `name` on the cloud stack, against the providers' time + our 150 ms."""
+    figure, share = CLOUD_FIGURES[name]
+    target = (
+        f"utterance end -> {name} p50 ms, {CLOUD_STREAMS} Hebrew streams on the cloud stand-ins"
+    )
+    run, budget = cloud.get(CLOUD_STREAMS), cloud.get("providers_ms")
+    if run is None or budget is None:
+        return Verdict(target, None, CLOUD_OVERHEAD_MS, None)
+    providers = float(budget[share])
+    p50 = float(run[figure]["p50"])
+    context = (
+        f"the providers' own {providers:g} ms, ours {p50 - providers:.0f} ms "
+        f"(limit {CLOUD_OVERHEAD_MS:g}); {len(run['errors'])} client error(s)"
+    )
+    limit = providers + CLOUD_OVERHEAD_MS
+    return Verdict(target, p50, limit, p50 <= limit, context)

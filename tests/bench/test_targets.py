@@ -25,11 +25,23 @@ def _speech(p50: float, first: float, last: float) -> dict[str, Any]:
     }
 
 
+def _cloud(subtitle_p50: float, audio_p50: float) -> dict[str, Any]:
+    return {
+        "providers_ms": {"final_subtitle_ms": 550.0, "first_audio_ms": 700.0},
+        "50": {
+            "utterance_end_to_final_subtitle_ms": {"p50": subtitle_p50},
+            "utterance_end_to_first_audio_ms": {"p50": audio_p50},
+            "errors": [],
+        },
+    }
+
+
 def _report(**changes: Any) -> dict[str, Any]:
     report: dict[str, Any] = {
         "capacity": {"10": _load(2.0), "100": _load(2.9), "500": _load(50.0), "in_step": {}},
         "most_streams_with_bounded_lag": 500,
         "speech": {"1": _speech(550.0, 540.0, 560.0), "4": _speech(1400.0, 1350.0, 1450.0)},
+        "cloud": _cloud(690.0, 840.0),
     }
     report.update(changes)
     return report
@@ -41,7 +53,7 @@ def _by_target(found: list[Verdict]) -> dict[str, bool | None]:
 
 def test_a_run_within_every_limit_meets_every_target() -> None:
     found = verdicts(_report())
-    assert len(found) == 6
+    assert len(found) == 8
     assert all(verdict.met for verdict in found)
 
 
@@ -50,18 +62,25 @@ def test_each_figure_past_its_limit_is_missed() -> None:
         capacity={"100": _load(3.1), "500": _load(60.0)},
         most_streams_with_bounded_lag=400,
         speech={"1": _speech(1001.0, 950.0, 1001.0), "4": _speech(1600.0, 1300.0, 1500.0)},
+        cloud=_cloud(701.0, 851.0),
     )
     found = verdicts(report)
-    assert [verdict.met for verdict in found] == [False, False, False, False, True, False]
+    assert [verdict.met for verdict in found] == [False] * 4 + [True] + [False] * 3
     p99 = found[0]
     assert p99.figure == 3.1 and p99.limit == 3.0
     assert "x4.1" in p99.context  # the floor two bare hops set, beside the verdict
     assert found[5].figure == 200.0  # the last third's p50 over the first's
+    subtitle = found[6]
+    assert (subtitle.figure, subtitle.limit) == (701.0, 700.0)  # the providers' 550 + our 150
+    assert "ours 151 ms" in subtitle.context
 
 
 def test_what_the_run_did_not_measure_is_left_undecided() -> None:
     report = _report(
-        capacity={"10": _load(2.0), "200": _load(9.0)}, most_streams_with_bounded_lag=200, speech={}
+        capacity={"10": _load(2.0), "200": _load(9.0)},
+        most_streams_with_bounded_lag=200,
+        speech={},
+        cloud={},
     )
     assert set(_by_target(verdicts(report)).values()) == {None}
 
