@@ -373,8 +373,9 @@ def main() -> int:
     parser.add_argument(
         "--in-step-streams",
         type=int,
-        default=100,
-        help="streams for the run where every viewer hears the same moment (0: skip)",
+        default=None,
+        help="streams for the run where every viewer hears the same moment "
+        "(0: skip; default 100 with the offline stack, 0 with cloud alone)",
     )
     parser.add_argument(
         "--ingresses",
@@ -411,21 +412,27 @@ def main() -> int:
         parser.error("--providers takes offline, cloud or offline,cloud")
     if args.streams is None:
         args.streams = "10,100,200,300,400,500" if "offline" in stacks else ""
+    if args.in_step_streams is None:
+        args.in_step_streams = 100 if "offline" in stacks else 0
     args.out.mkdir(parents=True, exist_ok=True)
     cfg = settings.load()
     block = speech_block(cfg)
     with tempfile.TemporaryDirectory(prefix="livedub-bench-") as tmp:
         counts = [int(n) for n in args.streams.split(",") if n]
-        baselines, overheads, capacity_figures = capacity(
-            block,
-            counts,
-            args.in_step_streams,
-            args.seconds,
-            args.warmup_seconds,
-            args.ingresses,
-            args.viewers_per_process,
-            Path(tmp),
-        )
+        baselines: dict[str, Any] = {}
+        overheads: dict[int, list[float]] = {}
+        capacity_figures: dict[str, Any] = {}
+        if counts or args.in_step_streams:
+            baselines, overheads, capacity_figures = capacity(
+                block,
+                counts,
+                args.in_step_streams,
+                args.seconds,
+                args.warmup_seconds,
+                args.ingresses,
+                args.viewers_per_process,
+                Path(tmp),
+            )
         speech_counts = [int(n) for n in args.speech_streams.split(",") if n]
         offline = (
             {}

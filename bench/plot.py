@@ -10,12 +10,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from bench.targets import FINAL_SUBTITLE_P50_MS, P99_OVER_KAFKA
+from bench.targets import CLOUD_FIGURES, CLOUD_OVERHEAD_MS, FINAL_SUBTITLE_P50_MS, P99_OVER_KAFKA
 
 
 def plot(report: dict[str, Any], overheads: dict[int, list[float]], path: Path) -> None:
     """Overhead box plots per stream count with baselines; speech latency, and over the run."""
-    fig, (left, right, over_time) = plt.subplots(1, 3, figsize=(19, 5))
+    fig, (left, right, over_time, cloud) = plt.subplots(1, 4, figsize=(25, 5))
     counts = sorted(overheads)
     if not counts:  # a speech-only run (the soak): nothing to draw on the left
         left.set_axis_off()
@@ -23,6 +23,7 @@ def plot(report: dict[str, Any], overheads: dict[int, list[float]], path: Path) 
         _overheads(left, report, overheads, counts)
     _speech(right, report)
     _speech_over_the_run(over_time, report)
+    _cloud(cloud, report)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -116,3 +117,30 @@ def _speech_targets(axes: Any) -> None:
     for (streams, limit), style in zip(FINAL_SUBTITLE_P50_MS.items(), (":", "--"), strict=True):
         label = f"{limit / 1000:g} s target p50 ({streams} stream(s))"
         axes.axhline(limit, color="tab:gray", linestyle=style, label=label)
+
+
+def _cloud(axes: Any, report: dict[str, Any]) -> None:
+    """Hebrew on the cloud stand-ins: the providers' own time, and ours on top of it."""
+    cloud = report.get("cloud") or {}
+    budget = cloud.get("providers_ms")
+    runs = sorted((n for n in cloud if n.isdigit()), key=int)
+    if budget is None or not runs:
+        axes.set_axis_off()
+        return
+    labels, theirs, ours = [], [], []
+    for streams in runs:
+        for name, (figure, share) in CLOUD_FIGURES.items():
+            p50 = float(cloud[streams][figure].get("p50", 0.0))
+            labels.append(f"{name}\n{streams} streams")
+            theirs.append(float(budget[share]))
+            ours.append(p50 - float(budget[share]))
+    x = range(len(labels))
+    axes.bar(x, theirs, color="tab:gray", label="the providers' own time (stand-in latencies)")
+    axes.bar(x, ours, bottom=theirs, color="tab:orange", label="ours (p50 minus theirs)")
+    for i, base in enumerate(theirs):
+        label = f"target: theirs + {CLOUD_OVERHEAD_MS:g} ms" if i == 0 else None
+        axes.hlines(base + CLOUD_OVERHEAD_MS, i - 0.4, i + 0.4, colors="tab:red", label=label)
+    axes.set_xticks(list(x), labels)
+    axes.set_ylabel("ms after the sentence ends (p50)")
+    axes.set_title("Hebrew -> English on the cloud stack (stand-ins)")
+    axes.legend(fontsize=8)

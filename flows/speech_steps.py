@@ -37,7 +37,7 @@ T = TypeVar("T")
 
 # Dubbed speech leaves in pieces as it is spoken: a short first one, so the
 # viewer hears it soon, then pieces of a second (each an event on the way).
-FIRST_AUDIO_PIECE_SECONDS = 0.25
+FIRST_AUDIO_PIECE_SECONDS = 0.1
 AUDIO_PIECE_SECONDS = 1.0
 
 

@@ -4,7 +4,8 @@ Selected with STT_PROVIDER=noop, TRANSLATION_PROVIDER=noop, TTS_PROVIDER=noop.
 No engine runs: outputs are derived from input sizes, so capacity benchmarks
 measure the pipeline (ingress, Kafka, Bytewax, fan-out) and not the models.
 
-- speech-to-text: `[speech 1.23s]`, the segment's duration, as one word;
+- speech-to-text: `speech-1.23s`, the segment's duration, as one word (no brackets:
+  those mark sounds, not speech, and are dropped);
 - translation: the source text, marked `untranslated` (unless the languages match);
 - text-to-speech: silence, `SECONDS_PER_CHARACTER` per character of text.
 """
@@ -22,7 +23,7 @@ CHUNK_SECONDS = 0.5
 
 
 class NoopSpeechToText:
-    """Transcript `[speech N.NNs]` for any segment, at no cost."""
+    """Transcript `speech-N.NNs` for any segment, at no cost."""
 
     name = "noop"
 
@@ -37,7 +38,7 @@ class NoopSpeechToText:
     async def transcribe(self, pcm: bytes, language: str, *, final: bool = True) -> Transcript:
         """A transcript naming the segment's duration."""
         seconds = duration_seconds(pcm, self._sample_rate)
-        text = f"[speech {seconds:.2f}s]"
+        text = f"speech-{seconds:.2f}s"
         word = Word(text=text, start_ms=0, end_ms=round(seconds * 1000))
         return Transcript(text=text, language=language, words=(word,), final=final)
 

@@ -47,6 +47,16 @@ NO_OP = {
             {100: [5.0, 9.0]},
         ),
         ({"speech": {"4": _speech(560.0)}}, {}),  # the soak: speech only
+        (  # --providers cloud: Hebrew on the stand-ins only
+            {
+                "speech": {},
+                "cloud": {
+                    "providers_ms": {"final_subtitle_ms": 550.0, "first_audio_ms": 700.0},
+                    "50": _speech(640.0),
+                },
+            },
+            {},
+        ),
     ],
 )
 def test_every_kind_of_run_gets_its_picture(

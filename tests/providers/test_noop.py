@@ -14,7 +14,7 @@ from tests.providers.speech import collect_speech
 async def test_the_transcript_names_the_segments_duration() -> None:
     transcript = await NoopSpeechToText(["he"]).transcribe(bytes(2 * 19680), "he")
     assert (transcript.text, transcript.language, transcript.final) == (
-        "[speech 1.23s]",
+        "speech-1.23s",
         "he",
         True,
     )
