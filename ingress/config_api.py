@@ -14,8 +14,9 @@ config_api = Blueprint("config", __name__, url_prefix="/api/v1/config")
 @config_api.get("/extension")
 @operation("The extension's configuration", {200: ExtensionConfigResponse})
 async def extension_config() -> tuple[dict[str, object], int]:
-    """Limits, prices, languages, sites and audio format."""
-    cfg = current_runtime().cfg
+    """Limits, prices, languages (and which pairs are served), sites and audio format."""
+    runtime = current_runtime()
+    cfg = runtime.cfg
     answer = ExtensionConfigResponse(
         free_tier_minutes_per_day=cfg.free_minutes_per_day,
         premium_tier_price_usd=cfg.premium_price_usd,
@@ -25,5 +26,6 @@ async def extension_config() -> tuple[dict[str, object], int]:
         max_session_duration_minutes=cfg.max_session_minutes,
         frame_ms=cfg.frame_ms,
         source_languages=list(cfg.source_languages),
+        language_pairs=await runtime.language_pairs.pairs(),
     )
     return answer.model_dump(mode="json"), 200

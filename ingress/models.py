@@ -186,6 +186,14 @@ class VoicesResponse(BaseModel):
     voices: list[VoiceOption]
 
 
+class LanguagePair(BaseModel):
+    """A spoken language and a language to show or speak it in: whether an engine serves it."""
+
+    source: str
+    target: str
+    served: bool
+
+
 class ExtensionConfigResponse(BaseModel):
     """What the extension needs to know, all from configuration."""
 
@@ -197,6 +205,9 @@ class ExtensionConfigResponse(BaseModel):
     max_session_duration_minutes: int
     frame_ms: int
     source_languages: list[str]
+    # Each source with each supported language; a pair not served gets subtitles in the
+    # source language (marked untranslated) and no dub.
+    language_pairs: list[LanguagePair]
 
 
 class CsrfTokenResponse(BaseModel):

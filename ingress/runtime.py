@@ -17,6 +17,7 @@ from ingress.audio_publisher import AudioPublisher
 from ingress.auth import JwtVerifier
 from ingress.csrf import CsrfTokens
 from ingress.flood_guard import FloodGuard
+from ingress.language_pairs import ServedPairs
 from ingress.metrics import IngressMetrics
 from ingress.results_fanout import ResultsFanout
 from ingress.state_flusher import StateDelta, StateFlusher, StateSource, write_state
@@ -73,6 +74,7 @@ class IngressRuntime:
         self.routes = ResultRoutes(cfg)
         self.holds = SessionHolds(cfg)
         self.flood_guard = FloodGuard(cfg.ws_flood_factor, cfg.ws_flood_burst_seconds)
+        self.language_pairs = ServedPairs(cfg)
         self.streams: dict[str, LocalStream] = {}
         self._redis: redis.asyncio.Redis | None = None
         self._run: AsyncScriptRunner | None = None

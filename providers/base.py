@@ -117,6 +117,15 @@ class Translator(Protocol):
 
 
 @runtime_checkable
+class TranslationPairs(Protocol):
+    """A translator that can say which (source, target) pairs it serves."""
+
+    async def pairs(self) -> frozenset[tuple[str, str]]:
+        """The pairs, as ISO 639-1 codes."""
+        ...
+
+
+@runtime_checkable
 class TextToSpeech(Protocol):
     """Text + language + voice -> PCM s16le chunks at a stated sample rate."""
 

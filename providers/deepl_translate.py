@@ -1,6 +1,9 @@
 """Cloud translation: DeepL through its official SDK (`deepl`).
 
-The SDK is synchronous (requests), so each call runs in a worker thread. Which
+The SDK is synchronous (requests), so each call runs in a thread of the
+translator's own pool of `max_concurrency` (asyncio's shared default pool has
+a handful: at 50 live sessions, partial subtitles alone queued there for
+seconds behind 200 ms round trips), with as many pooled connections. Which
 languages DeepL serves comes from `/v3/languages?resource=translate_text`,
 its source of truth (the deprecated `/v2/languages` the SDK still reads
 never listed Hebrew; SDK 1.32.0 has no call for v3, so it is made through
@@ -24,6 +27,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 import deepl
@@ -50,8 +54,8 @@ LANGUAGES_TTL_S = 3600.0
 class _RetryAfterAdapter(requests.adapters.HTTPAdapter):
     """The SDK session's HTTP adapter, also remembering each thread's last Retry-After."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, connections: int) -> None:
+        super().__init__(pool_maxsize=connections)
         self._local = threading.local()
 
     def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
@@ -77,13 +81,15 @@ class DeepLTranslator(BoundedTranslator):
         server_url: str | None = None,
         formality: str = "default",
         target_variants: Mapping[str, str] | None = None,
+        max_concurrency: int = 32,
         timeout: float = 20.0,
         retry: RetryPolicy | None = None,
     ) -> None:
         if not auth_key:
             raise ValueError("DEEPL_AUTH_KEY is not set")
         self._client = deepl.Translator(auth_key, server_url=server_url, send_platform_info=False)
-        self._retry_after = _RetryAfterAdapter()
+        self._retry_after = _RetryAfterAdapter(max_concurrency)
+        self._threads = ThreadPoolExecutor(max_concurrency, thread_name_prefix="deepl")
         # The SDK keeps its requests session private and sends prepared requests
         # (no session hooks run); its transport adapter is how headers reach us.
         for scheme in ("http://", "https://"):
@@ -98,8 +104,9 @@ class DeepLTranslator(BoundedTranslator):
         self._glossaries: dict[tuple[str, str, str], str | None] = {}
 
     async def aclose(self) -> None:
-        """Close the SDK's HTTP session."""
+        """Close the SDK's HTTP session and the threads."""
         self._client.close()  # type: ignore[no-untyped-call]
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     async def _call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """One SDK call in a thread, retried per policy, mapped to ProviderError."""
@@ -111,7 +118,7 @@ class DeepLTranslator(BoundedTranslator):
                 raise self._provider_error(error, what) from None
 
         async def attempt() -> T:
-            return await asyncio.to_thread(attempt_blocking)
+            return await asyncio.get_running_loop().run_in_executor(self._threads, attempt_blocking)
 
         return await with_retries(attempt, self._retry, budget=self._timeout, what=what)
 
@@ -145,6 +152,17 @@ class DeepLTranslator(BoundedTranslator):
             }
             self._languages_at = time.monotonic()
         return self._sources, self._targets
+
+    async def pairs(self) -> frozenset[tuple[str, str]]:
+        """Every source DeepL lists with every target (a regional one stands for its language)."""
+        sources, targets = await self.languages()
+        languages = {code.split("-")[0].lower() for code in targets}
+        return frozenset(
+            (source.lower(), target)
+            for source in sources
+            for target in languages
+            if source.lower() != target
+        )
 
     def _translate_text_languages(self) -> list[dict[str, Any]]:
         """`GET /v3/languages?resource=translate_text` through the SDK's client (blocking)."""

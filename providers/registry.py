@@ -100,6 +100,7 @@ def _deepl(cfg: settings.Settings) -> Translator:
         server_url=cfg.deepl_server_url or None,
         formality=cfg.deepl_formality,
         target_variants=dict(cfg.deepl_target_variants),
+        max_concurrency=cfg.deepl_max_concurrency,
         timeout=cfg.provider_timeout_seconds,
         retry=retry_policy(cfg),
     )

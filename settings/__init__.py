@@ -254,6 +254,10 @@ class Settings:
     deepl_target_variants: tuple[tuple[str, str], ...] = field(
         default_factory=lambda: _env_map("DEEPL_TARGET_VARIANTS", "en=EN-US,pt=PT-BR")
     )
+    # Translation requests at once per flow worker (each in a thread: the SDK blocks).
+    deepl_max_concurrency: int = field(
+        default_factory=lambda: _env_int("DEEPL_MAX_CONCURRENCY", 32)
+    )
     elevenlabs_api_key: str = field(
         default_factory=lambda: _env("ELEVENLABS_API_KEY", ""), repr=False
     )

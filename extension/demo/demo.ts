@@ -197,6 +197,7 @@ function renderSettings(): void {
     config,
     settings,
     loadVoices: async (language) => (await api.getVoices(language)).voices,
+    sourceLanguage: () => sourceLanguage.value,
     onChange: (next) => {
       settings = next;
       void saveSettings(store, next);
@@ -211,7 +212,10 @@ async function renderSourceLanguages(offered: ExtensionConfig): Promise<void> {
   const stored = await store.get<string>(SOURCE_LANGUAGE_KEY);
   const chosen = stored !== undefined && offered.source_languages.includes(stored) ? stored : offered.source_languages[0];
   fillLanguageOptions(sourceLanguage, offered.source_languages, chosen ?? "");
-  sourceLanguage.addEventListener("change", () => void store.set(SOURCE_LANGUAGE_KEY, sourceLanguage.value));
+  sourceLanguage.addEventListener("change", () => {
+    void store.set(SOURCE_LANGUAGE_KEY, sourceLanguage.value);
+    renderSettings(); // the notice about pairs without an engine follows the spoken language
+  });
 }
 
 async function init(): Promise<void> {

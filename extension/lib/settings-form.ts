@@ -3,6 +3,7 @@
 // bilingual lines and the ducking level.
 import type { ExtensionConfig, VoiceOption } from "../types/api";
 import { element, field } from "./dom";
+import { unservedNotice } from "./language-pairs";
 import type { Mode, UserSettings } from "./user-settings";
 
 export interface SettingsFormOptions {
@@ -10,6 +11,8 @@ export interface SettingsFormOptions {
   settings: UserSettings;
   loadVoices: (language: string) => Promise<VoiceOption[]>;
   onChange: (settings: UserSettings) => void;
+  /** The language the show speaks, for the notice about pairs no engine serves. */
+  sourceLanguage: () => string;
 }
 
 const MODES: ReadonlyArray<[Mode, string]> = [
@@ -63,11 +66,16 @@ export function renderSettingsForm(root: HTMLElement, options: SettingsFormOptio
     field("Subtitle language", subtitleLanguage),
     element("label", { className: "field inline" }, bilingual, "Show the original line too"),
   ];
-  root.replaceChildren(modes, ...dubFields, ...subtitleFields);
+  const pairNotice = element("p", { className: "notice pair-notice" });
+  pairNotice.setAttribute("role", "status");
+  root.replaceChildren(modes, ...dubFields, ...subtitleFields, pairNotice);
 
   const refreshEnabled = (): void => {
     for (const f of dubFields) f.hidden = settings.mode === "subtitles";
     for (const f of subtitleFields) f.hidden = settings.mode === "dub";
+    const notice = unservedNotice(options.config, options.sourceLanguage(), settings);
+    pairNotice.textContent = notice ?? "";
+    pairNotice.hidden = notice === null;
   };
 
   const update = (patch: Partial<UserSettings>): void => {

@@ -12,6 +12,7 @@ const config: ExtensionConfig = {
   max_session_duration_minutes: 120,
   frame_ms: 100,
   source_languages: ["he"],
+  language_pairs: [],
 };
 
 describe("user settings", () => {

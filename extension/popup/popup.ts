@@ -4,6 +4,7 @@ import { byId, element, field, statusLine } from "../lib/dom";
 import { extensionServices } from "../lib/extension-services";
 import { renderSettingsForm } from "../lib/settings-form";
 import { isSupportedUrl } from "../lib/site-match";
+import { sourceLanguageOf } from "../lib/stream-plan";
 import { describeUsage, type UsageSnapshot, usageFrom } from "../lib/usage-snapshot";
 import { loadSettings, saveSettings } from "../lib/user-settings";
 import type { ExtensionConfig } from "../types/api";
@@ -108,10 +109,12 @@ async function loadConfig(): Promise<void> {
   }
   if (!state?.lastError) say(null);
   const settings = await loadSettings(services.store, config);
+  const loaded = config;
   renderSettingsForm(settingsRoot, {
     config,
     settings,
     loadVoices: async (language) => (await services.api.getVoices(language)).voices,
+    sourceLanguage: () => sourceLanguageOf(loaded),
     onChange: (next) => {
       void saveSettings(services.store, next);
       if (state?.session) {

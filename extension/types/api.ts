@@ -112,6 +112,13 @@ export interface VoicesResponse {
   voices: VoiceOption[];
 }
 
+/** A spoken language and one to show or speak it in: whether an engine serves the pair. */
+export interface LanguagePair {
+  source: string;
+  target: string;
+  served: boolean;
+}
+
 export interface ExtensionConfig {
   free_tier_minutes_per_day: number;
   premium_tier_price_usd: number;
@@ -121,6 +128,8 @@ export interface ExtensionConfig {
   max_session_duration_minutes: number;
   frame_ms: number;
   source_languages: string[];
+  /** Each source with each supported language; unserved pairs get untranslated subtitles, no dub. */
+  language_pairs: LanguagePair[];
 }
 
 // --- WebSocket /api/v1/dubbing/ws/{session_id}

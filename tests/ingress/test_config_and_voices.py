@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from providers.base import ProviderError, Voice
+from standins.deepl import deepl_app
+from standins.http import serving
 from tests.ingress.conftest import StartApp
 from tests.ingress.support import Caller
 from wire.errors import ErrorCode
@@ -32,7 +34,9 @@ async def test_extension_config_comes_from_settings(caller: Caller) -> None:
     response = await caller.client.get("/api/v1/config/extension")
     assert response.status_code == 200
     cfg = caller.cfg
-    assert (await response.get_json()) == {
+    answer = await response.get_json()
+    assert answer.pop("language_pairs")
+    assert answer == {
         "free_tier_minutes_per_day": cfg.free_minutes_per_day,
         "premium_tier_price_usd": cfg.premium_price_usd,
         "supported_languages": list(cfg.supported_languages),
@@ -42,6 +46,35 @@ async def test_extension_config_comes_from_settings(caller: Caller) -> None:
         "frame_ms": cfg.frame_ms,
         "source_languages": list(cfg.source_languages),
     }
+
+
+async def test_the_config_says_which_pairs_the_offline_engines_serve(caller: Caller) -> None:
+    # Offline (Apertium): English <-> Spanish; Hebrew has no translation engine.
+    answer = await (await caller.client.get("/api/v1/config/extension")).get_json()
+    served = {(p["source"], p["target"]): p["served"] for p in answer["language_pairs"]}
+    assert served == {
+        ("he", "en"): False,
+        ("he", "es"): False,
+        ("en", "en"): True,
+        ("en", "es"): True,
+        ("es", "en"): True,
+        ("es", "es"): True,
+    }
+
+
+async def test_on_deepl_hebrew_is_served_into_english_and_spanish(
+    start_app: StartApp, caller: Caller
+) -> None:
+    async with serving(deepl_app, "pairs-key") as (url, _):
+        cfg = dataclasses.replace(
+            caller.cfg,
+            translation_provider="deepl",
+            deepl_auth_key="pairs-key",
+            deepl_server_url=url,
+        )
+        app = await start_app(cfg)
+        answer = await (await app.test_client().get("/api/v1/config/extension")).get_json()
+    assert all(pair["served"] for pair in answer["language_pairs"])
 
 
 async def test_voices_by_language(start_app: StartApp, caller: Caller) -> None:
