@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
 
 import numpy as np
 
 from providers.base import SpeechChunk
+from providers.word_errors import word_error_rate, words
 
 T = TypeVar("T")
 
-_WORD = re.compile(r"[\w']+")
+__all__ = [
+    "ENGLISH",
+    "collect_speech",
+    "longest_loop_stall",
+    "rms_dbfs",
+    "word_error_rate",
+    "words",
+]
 
 # Plain sentences without numbers (which Whisper writes as digits).
 ENGLISH = (
@@ -24,22 +31,6 @@ ENGLISH = (
     "Please remember to turn off your phone before the show begins.",
     "She opened the window and looked at the children playing outside.",
 )
-
-
-def words(text: str) -> list[str]:
-    """Lower-case words without punctuation."""
-    return _WORD.findall(text.lower())
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """Word-level Levenshtein distance over the reference's length."""
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, ref_word in enumerate(ref, 1):
-        previous, row[0] = row[:], i
-        for j, hyp_word in enumerate(hyp, 1):
-            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ref_word != hyp_word))
-    return row[-1] / max(1, len(ref))
 
 
 def rms_dbfs(pcm: bytes) -> float:
