@@ -155,7 +155,10 @@ async def run() -> list[Row]:
         by_kokoro[sentence], spent = await _speak(kokoro.synthesize(sentence, "es", None))
         busy += spent
     audio = sum(duration_seconds(pcm, RATE) for pcm in by_kokoro.values())
-    rows.append(Row("kokoro tts (es, 2 threads)", load, audio, busy))
+    piper_rtf = rows[0].rtf
+    kokoro_row = Row("kokoro tts (es, 2 threads)", load, audio, busy)
+    kokoro_row.note = f"{kokoro_row.rtf / piper_rtf:.1f}x Piper's RTF in this run"
+    rows.append(kokoro_row)
 
     _step(9, steps, "whisper base: Spanish of espeak-ng and of Kokoro, word error rates")
     by_espeak = {sentence: spoken["es", sentence] for sentence in SPANISH}
@@ -181,7 +184,7 @@ async def _heard(whisper: WhisperSpeechToText, what: str, spoken: dict[str, byte
     audio = sum(duration_seconds(pcm, RATE) for pcm in spoken.values())
     busy = time.perf_counter() - started
     note = f"WER {errors / total:.1%} ({errors} of {total} words)"
-    return Row(f"{what} es, heard by whisper base", None, audio, busy, note)
+    return Row(f"{what} es, whisper heard", None, audio, busy, note)
 
 
 def report(rows: list[Row]) -> str:
