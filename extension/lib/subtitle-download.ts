@@ -47,5 +47,6 @@ export function renderSubtitleDownload(root: HTMLElement, options: SubtitleDownl
       button.disabled = false;
     }
   });
-  root.replaceChildren(element("div", { className: "download" }, field("Format", format), field("Text", track), button));
+  const title = element("p", { className: "download-title", textContent: "This session's subtitles so far" });
+  root.replaceChildren(title, element("div", { className: "download" }, field("Format", format), field("Text", track), button));
 }

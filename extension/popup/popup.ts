@@ -123,6 +123,11 @@ async function act(request: PopupRequest): Promise<void> {
   const reply = await ask(request);
   say(reply.ok ? null : reply.error, "error");
   render();
+  if (request.kind === "sign-in" || request.kind === "sign-out") {
+    // This page's client cached the token it had (none): the voices need the new one.
+    services.reloadToken();
+    if (reply.ok) await loadConfig();
+  }
 }
 
 toggle.addEventListener("click", async () => {
@@ -147,7 +152,8 @@ async function loadConfig(): Promise<void> {
     config,
     settings,
     syncable: true,
-    loadVoices: async (language) => (await services.api.getVoices(language)).voices,
+    // Signed out, the server lists no voices (401): the default voice until sign-in.
+    loadVoices: async (language) => (state?.signedInAs ? (await services.api.getVoices(language)).voices : []),
     onChange: (next) => {
       void saveSettings(services.store, next);
       synced = next.synced;

@@ -18,6 +18,8 @@ STACK_ENV = {
     "STT_PROVIDER": "whisper",
     "TRANSLATION_PROVIDER": "apertium",
     "TTS_PROVIDER": "piper",
+    # A session's sign-in, settings, start, stop and download are more than the default 10 a minute.
+    "RATE_LIMIT_PER_MINUTE": "600",
 }
 
 
