@@ -20,6 +20,7 @@ import type { PopupRequest, WorkerReply } from "../types/messages";
 import { artifactPath } from "./artifacts";
 import { extensionWorker, launchChromium, type LaunchedBrowser } from "./chromium";
 import { buildExtensionFor, unpackedExtensionId } from "./extension-build";
+import { type FrameLayout, readFrameNumber, SHOW_FRAME } from "./frame-code";
 import { type LocalSite, serveFiles } from "./local-site";
 
 const stackUrl = process.env.LIVEDUB_STACK_URL ?? "";
@@ -28,8 +29,8 @@ const spoken = JSON.parse(process.env.LIVEDUB_SHOW_SPOKEN ?? "[]") as { text: st
 const subtitle = process.env.LIVEDUB_SHOW_SUBTITLE ?? "";
 
 const SITE_HOST = "www.mako.co.il";
-/** The show's picture: frame numbers in BITS blocks across the top of a WIDTH x HEIGHT frame. */
-const FRAME = { fps: 25, width: 320, height: 180, bits: 12 };
+/** The show's picture (tests/extension/show_video.py): 25 frames a second, each numbered. */
+const FRAME = { ...SHOW_FRAME, fps: 25 };
 const TOLERANCE_MS = 150;
 /** Where the service worker keeps the delay the offscreen document measured. */
 const SYNC_DELAY_KEY = "livedub.sync-delay";
@@ -56,22 +57,14 @@ interface Line {
   picture: PictureSample | null;
 }
 
-/** In the show page: which frame the held-back picture shows, against the video's position. */
-function samplePicture(frame: typeof FRAME): PictureSample | null {
+/** In the show page (with `readFrameNumber` as window.livedubRead): the held-back picture's place. */
+function samplePicture(frame: FrameLayout & { fps: number }): PictureSample | null {
+  const read = (window as unknown as { livedubRead: typeof readFrameNumber }).livedubRead;
   const host = document.querySelector<HTMLElement>("livedub-picture");
   const canvas = host?.shadowRoot?.querySelector("canvas");
   const video = document.querySelector("video");
   if (!host || !canvas || !canvas.width || !video) return null;
-  const pixels = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
-  const block = frame.width / frame.bits;
-  let index = 0;
-  for (let bit = 0; bit < frame.bits; bit++) {
-    const x = Math.floor(((bit + 0.5) * block * canvas.width) / frame.width);
-    const y = Math.floor((20 * canvas.height) / frame.height);
-    const at = (y * canvas.width + x) * 4;
-    if (pixels[at]! + pixels[at + 1]! + pixels[at + 2]! > 3 * 128) index |= 1 << bit;
-  }
-  const shownS = index / frame.fps;
+  const shownS = read(canvas, frame) / frame.fps;
   let behind = video.currentTime - shownS;
   if (behind < -1) behind += video.duration; // the video looped; the picture has not yet
   return { behindMs: behind * 1000, shownS, heldMs: Number(host.dataset.delayMs) };
@@ -165,7 +158,7 @@ describe.skipIf(stackUrl === "")("extension against the local stack (e2e)", () =
     await popup.locator('input[name="synced"]').check();
 
     // Each new subtitle line, and which moment of the show the held-back picture showed then.
-    await show.evaluate(`window.livedubSample = ${samplePicture.toString()}`);
+    await show.evaluate(`window.livedubRead = ${readFrameNumber.toString()}; window.livedubSample = ${samplePicture.toString()}`);
     await show.evaluate((frame) => {
       const page = window as unknown as { livedubLines: Line[]; livedubSample: (f: typeof frame) => PictureSample | null };
       const seen = new Set<string>();

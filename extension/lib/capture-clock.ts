@@ -6,6 +6,8 @@
 const KEEP_AUDIO_MS = 120_000;
 
 interface Mark {
+  /** Audio ms sent before this frame. */
+  audioStartMs: number;
   /** Audio ms sent up to the end of this frame. */
   audioEndMs: number;
   /** When the frame's last sample was played (epoch ms): the worklet hands a frame over then. */
@@ -18,18 +20,15 @@ export class CaptureClock {
 
   /** A frame of `frameMs` went to the server, its last sample played at `wallMs`. */
   frameSent(frameMs: number, wallMs: number): void {
+    this.marks.push({ audioStartMs: this.sentMs, audioEndMs: this.sentMs + frameMs, wallMs });
     this.sentMs += frameMs;
-    this.marks.push({ audioEndMs: this.sentMs, wallMs });
     while (this.marks.length > 1 && this.marks[0]!.audioEndMs < this.sentMs - KEEP_AUDIO_MS) this.marks.shift();
   }
 
   /** When stream time `audioMs` was played (epoch ms), or null when no frame sent covers it. */
   wallAt(audioMs: number): number | null {
     // Frames are few per second: a binary search would save nothing worth its code.
-    const mark = this.marks.find((m) => m.audioEndMs >= audioMs);
-    if (!mark) return null;
-    const first = this.marks[0]!;
-    if (mark === first && audioMs < first.audioEndMs - KEEP_AUDIO_MS) return null;
-    return mark.wallMs - (mark.audioEndMs - audioMs);
+    const mark = this.marks.find((m) => m.audioStartMs <= audioMs && audioMs <= m.audioEndMs);
+    return mark ? mark.wallMs - (mark.audioEndMs - audioMs) : null;
   }
 }

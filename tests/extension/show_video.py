@@ -1,8 +1,9 @@
 """A TV show for the browser tests: English speech, and a picture that says which frame it is.
 
 Each frame shows its own number in binary as a row of black and white blocks
-across the top, so a test reading pixels off the screen knows which moment of
-the programme is shown, and how far behind the video's own position it is.
+across the top (as extension/e2e/frame-code.ts draws and reads it), so a test
+reading pixels off the screen knows which moment of the programme is shown, and
+how far behind the video's own position it is.
 """
 
 from __future__ import annotations
