@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from providers.apertium_translate import ApertiumTranslator
-from providers.base import SpeechChunk
+from providers.base import SpeechChunk, TextToSpeech
 from providers.espeak_tts import EspeakTextToSpeech
 from providers.kokoro_tts import KokoroTextToSpeech
 from providers.pcm import duration_seconds
@@ -76,6 +76,18 @@ async def _speak(chunks: AsyncIterator[SpeechChunk]) -> tuple[bytes, float]:
     return pcm, time.perf_counter() - started
 
 
+async def _speak_all(
+    tts: TextToSpeech, sentences: tuple[str, ...], language: str
+) -> tuple[dict[str, bytes], float]:
+    """Each sentence's speech, and the seconds spent making it all."""
+    spoken: dict[str, bytes] = {}
+    busy = 0.0
+    for sentence in sentences:
+        spoken[sentence], spent = await _speak(tts.synthesize(sentence, language, None))
+        busy += spent
+    return spoken, busy
+
+
 async def run() -> list[Row]:
     """Measure every offline provider, printing progress."""
     rows: list[Row] = []
@@ -86,11 +98,7 @@ async def run() -> list[Row]:
 
     _step(1, steps, "piper: loading en_US joe, speaking English")
     load = await _timed(lambda: piper.load(piper.choose("en", None)))
-    english: dict[str, bytes] = {}
-    busy = 0.0
-    for sentence in ENGLISH:
-        english[sentence], spent = await _speak(piper.synthesize(sentence, "en", None))
-        busy += spent
+    english, busy = await _speak_all(piper, ENGLISH, "en")
     audio = sum(duration_seconds(pcm, RATE) for pcm in english.values())
     rows.append(Row("piper tts (en, joe)", load, audio, busy))
 
@@ -149,11 +157,7 @@ async def run() -> list[Row]:
     _step(8, steps, "kokoro: loading Kokoro-82M, speaking Spanish")
     kokoro = KokoroTextToSpeech(sample_rate=RATE, cpu_threads=2)
     load = await _timed(kokoro.load)
-    by_kokoro: dict[str, bytes] = {}
-    busy = 0.0
-    for sentence in SPANISH:
-        by_kokoro[sentence], spent = await _speak(kokoro.synthesize(sentence, "es", None))
-        busy += spent
+    by_kokoro, busy = await _speak_all(kokoro, SPANISH, "es")
     audio = sum(duration_seconds(pcm, RATE) for pcm in by_kokoro.values())
     piper_rtf = rows[0].rtf
     kokoro_row = Row("kokoro tts (es, 2 threads)", load, audio, busy)

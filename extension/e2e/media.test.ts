@@ -1,14 +1,10 @@
 // The extension's media code as the browser runs it: ducking (the original's level
 // under a dub and after it) and synced mode's held-back picture over a <video>.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath, launchChromium, type LaunchedBrowser } from "./chromium";
+import { chromiumPath, type LaunchedBrowser } from "./chromium";
+import { type HarnessSite, openHarness } from "./harness-site";
 import type { DuckingResult, LevelSample } from "./media-harness/harness";
-import { type LocalSite, serveDirectory } from "./local-site";
+import type { LocalSite } from "./local-site";
 
 const runnable = chromiumPath() !== null || process.env.CI === "true";
 
@@ -21,26 +17,17 @@ const levelBetween = (samples: LevelSample[], from: number, to: number) =>
   median(samples.filter((s) => s.at >= from && s.at <= to).map((s) => s.rms));
 
 describe.skipIf(!runnable)("media in Chromium (e2e)", () => {
-  let outDir: string;
+  let harness: HarnessSite;
   let site: LocalSite;
   let browser: LaunchedBrowser;
 
   beforeAll(async () => {
-    outDir = await mkdtemp(join(tmpdir(), "livedub-media-"));
-    await build({
-      configFile: false,
-      root: fileURLToPath(new URL("./media-harness/", import.meta.url)),
-      logLevel: "warn",
-      build: { outDir, emptyOutDir: true, target: "es2022" },
-    });
-    site = await serveDirectory(outDir);
-    browser = await launchChromium({ extraFlags: ["--autoplay-policy=no-user-gesture-required"] });
+    harness = await openHarness("media-harness");
+    ({ site, browser } = harness);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await harness?.close();
   });
 
   it("ducks the original to the chosen level while the dub plays, and brings it back after", async () => {

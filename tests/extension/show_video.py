@@ -69,9 +69,9 @@ def write_show(path: Path, sentences: tuple[str, ...], gap_ms: int) -> list[Utte
         block = AUDIO_RATE // 50
         for start in range(0, len(audio), block):
             chunk = audio[start : start + block].reshape(1, -1).astype(np.float32)
-            frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
-            frame.sample_rate, frame.pts = AUDIO_RATE, start
-            container.mux(sound.encode(frame))
+            samples = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
+            samples.sample_rate, samples.pts = AUDIO_RATE, start
+            container.mux(sound.encode(samples))
         container.mux(video.encode(None))
         container.mux(sound.encode(None))
     return spoken

@@ -15,7 +15,7 @@ import numpy as np
 import soundfile
 
 from devstack.full_stack import FullStack
-from tests.extension.vitest_run import EXTENSION, run_vitest
+from tests.extension.vitest_run import EXTENSION, run_stack_e2e
 from tests.support.speech import RATE, silence, utterances
 
 SENTENCES = ("The weather is nice today.", "I like the red house.")
@@ -35,19 +35,18 @@ def write_speech(path: Path) -> Path:
 def test_the_demo_page_streams_microphone_speech_to_subtitles_and_dub(
     npx: str, stack: FullStack, tmp_path: Path
 ) -> None:
-    SCREENSHOT.unlink(missing_ok=True)
-    run = run_vitest(
+    run_stack_e2e(
         npx,
-        tmp_path / "vitest.json",
+        stack,
+        tmp_path,
         "e2e/demo-streaming.test.ts",
-        env={
+        {
             "LIVEDUB_DEMO_URL": stack.ingress_url(0),
             "LIVEDUB_DEMO_SPEECH": str(write_speech(tmp_path / "speech.wav")),
             "LIVEDUB_DEMO_SUBTITLE": SUBTITLE,
         },
+        suite=STREAMING_TEST,
+        tests=1,
+        screenshot=SCREENSHOT,
         timeout=180,
     )
-    failure = f"{run.output[-6000:]}\n{stack.log_tails()}"
-    assert run.returncode == 0, f"the demo e2e failed:\n{failure}"
-    assert run.outcomes_of(STREAMING_TEST) == ["passed"], f"{run.outcomes}\n{failure}"
-    assert SCREENSHOT.is_file(), "the e2e took no screenshot"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from devstack.full_stack import FullStack
 from tests.extension.show_video import utterances_json, write_show
-from tests.extension.vitest_run import EXTENSION, run_vitest
+from tests.extension.vitest_run import EXTENSION, run_stack_e2e
 
 SENTENCES = (
     "The weather is nice today.",
@@ -34,23 +34,21 @@ SCREENSHOT = EXTENSION.parent / "test-artifacts" / "extension" / "synced.png"
 def test_the_extension_runs_a_synced_session_and_keeps_its_subtitles(
     npx: str, stack: FullStack, tmp_path: Path
 ) -> None:
-    SCREENSHOT.unlink(missing_ok=True)
     video = tmp_path / "show.webm"
     spoken = write_show(video, SENTENCES, GAP_MS)
-    run = run_vitest(
+    run_stack_e2e(
         npx,
-        tmp_path / "vitest.json",
+        stack,
+        tmp_path,
         "e2e/extension-live.test.ts",
-        env={
+        {
             "LIVEDUB_STACK_URL": stack.ingress_url(0),
             "LIVEDUB_SHOW_VIDEO": str(video),
             "LIVEDUB_SHOW_SPOKEN": utterances_json(spoken),
             "LIVEDUB_SHOW_SUBTITLE": SUBTITLE,
         },
+        suite=LIVE_TESTS,
+        tests=5,
+        screenshot=SCREENSHOT,
         timeout=480,
     )
-    failure = f"{run.output[-8000:]}\n{stack.log_tails()}"
-    assert run.returncode == 0, f"the extension e2e failed:\n{failure}"
-    outcomes = run.outcomes_of(LIVE_TESTS)
-    assert outcomes == ["passed"] * 5, f"{run.outcomes}\n{failure}"
-    assert SCREENSHOT.is_file(), "the e2e took no screenshot"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from typing import Literal
 
 import redis.asyncio
 import srt
@@ -24,7 +25,6 @@ from tests.ingress.support import (
     produce_results,
     receive_json,
     reply_partition,
-    transcript,
 )
 from wire.events import ResultEvent, event_id
 
@@ -32,33 +32,33 @@ BOTH = {"session_type": {"audio_dubbing": True, "live_subtitles": True}}
 PATH = "/api/v1/dubbing/sessions/{}/subtitles"
 
 
-def subtitle(session_id: str, segment: int, text: str, final: bool = True) -> ResultEvent:
-    part = "final" if final else "p1"
+def said(
+    kind: Literal["subtitle", "transcript"],
+    session_id: str,
+    segment: int,
+    text: str,
+    final: bool = True,
+) -> ResultEvent:
+    """A subtitle (English) or transcript (Hebrew) event, segment n spoken at 2n s for 1.5 s."""
     return ResultEvent(
-        "subtitle",
-        event_id(session_id, segment, "subtitle", part),
+        kind,
+        event_id(session_id, segment, kind, "final" if final else "p1"),
         session_id,
         segment,
         data=text,
         start_ms=segment * 2000,
         end_ms=segment * 2000 + 1500,
-        language="en",
+        language="en" if kind == "subtitle" else "he",
         final=final,
     )
 
 
+def subtitle(session_id: str, segment: int, text: str, final: bool = True) -> ResultEvent:
+    return said("subtitle", session_id, segment, text, final)
+
+
 def spoken(session_id: str, segment: int, text: str) -> ResultEvent:
-    heard = transcript(session_id, segment, text)
-    return ResultEvent(
-        heard.type,
-        heard.id,
-        session_id,
-        segment,
-        data=text,
-        start_ms=segment * 2000,
-        end_ms=segment * 2000 + 1500,
-        language="he",
-    )
+    return said("transcript", session_id, segment, text)
 
 
 async def download(caller: Caller, sid: str, query: str = "") -> tuple[int, str, Headers]:

@@ -9,7 +9,13 @@ import pytest
 from providers.base import ProviderError
 from providers.kokoro_tts import MAX_TOKENS, KokoroTextToSpeech, kokoro_phonemes, token_pieces
 from providers.whisper_stt import WhisperSpeechToText
-from tests.providers.speech import collect_speech, longest_loop_stall, rms_dbfs, word_error_rate
+from tests.providers.speech import (
+    assert_a_stall_is_provider_timeout,
+    assert_speaks_off_the_loop,
+    collect_speech,
+    rms_dbfs,
+    word_error_rate,
+)
 from wire.errors import ErrorCode
 
 TWO_SENTENCES = "Buenas noches y bienvenidos a las noticias. Mañana hará calor en todo el país."
@@ -86,17 +92,8 @@ def test_long_token_runs_are_cut_at_a_space_within_the_limit() -> None:
 
 async def test_synthesis_runs_off_the_event_loop(kokoro: KokoroTextToSpeech) -> None:
     await asyncio.to_thread(kokoro.load)
-    spoken, stall = await longest_loop_stall(
-        asyncio.gather(
-            *(collect_speech(kokoro.synthesize(TWO_SENTENCES, "es", None)) for _ in range(2))
-        )
-    )
-    assert len({pcm for pcm, _, _ in spoken}) == 1  # deterministic, however it was scheduled
-    assert stall < 0.25
+    await assert_speaks_off_the_loop(kokoro, TWO_SENTENCES, "es")
 
 
 async def test_a_stalled_synthesis_is_provider_timeout() -> None:
-    impatient = KokoroTextToSpeech(timeout=0.001)
-    with pytest.raises(ProviderError) as raised:
-        await collect_speech(impatient.synthesize(TWO_SENTENCES, "es", None))
-    assert raised.value.code is ErrorCode.PROVIDER_TIMEOUT
+    await assert_a_stall_is_provider_timeout(KokoroTextToSpeech(timeout=0.001), TWO_SENTENCES, "es")
