@@ -1,7 +1,14 @@
-"""Subtitle and transcript files from result events, written by subtitle libraries."""
+"""Subtitle and transcript files from result events, written by subtitle libraries.
+
+`just dub` writes them next to a dubbed file; the ingress serves a live
+session's as downloads (`ingress.subtitles_api`). A cue may name its speaker:
+WebVTT says so with a voice span (`<v Name>`), SubRip, which has none, with a
+`Name: ` prefix. Events carry no speaker yet, so cues made from them have none.
+"""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +26,7 @@ class Cue:
     start_ms: int
     end_ms: int
     text: str
+    speaker: str | None = None
 
 
 def final_cues(events: list[ResultEvent], kind: str) -> list[Cue]:
@@ -31,6 +39,11 @@ def final_cues(events: list[ResultEvent], kind: str) -> list[Cue]:
     return sorted(cues, key=lambda c: c.start_ms)
 
 
+def _one_line(text: str) -> str:
+    # A blank line would end the cue in both formats; recognised speech needs no line breaks.
+    return " ".join(text.split())
+
+
 def _vtt_time(ms: int) -> str:
     hours, rest = divmod(ms, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
@@ -38,25 +51,48 @@ def _vtt_time(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
-def write_vtt(cues: list[Cue], path: Path) -> None:
-    """A WebVTT file (webvtt-py)."""
-    document = webvtt.WebVTT()
-    for cue in cues:
-        document.captions.append(
-            webvtt.Caption(_vtt_time(cue.start_ms), _vtt_time(cue.end_ms), cue.text)
-        )
-    document.save(str(path))
+def _vtt_payload(cue: Cue) -> str:
+    # Cue text is markup: &, < and > are escaped (which also keeps "-->" out of it).
+    text = html.escape(_one_line(cue.text), quote=False)
+    if cue.speaker is None:
+        return text
+    return f"<v {html.escape(_one_line(cue.speaker), quote=False)}>{text}</v>"
 
 
-def write_srt(cues: list[Cue], path: Path) -> None:
-    """A SubRip file (srt)."""
+def vtt_text(cues: list[Cue], language: str | None = None) -> str:
+    """A WebVTT document (webvtt-py); `language` goes in its header."""
+    document = webvtt.WebVTT(
+        captions=[
+            webvtt.Caption(_vtt_time(c.start_ms), _vtt_time(c.end_ms), _vtt_payload(c))
+            for c in cues
+        ],
+        header_comments=[f"Language: {language}"] if language else None,
+    )
+    return str(document.content)
+
+
+def srt_text(cues: list[Cue]) -> str:
+    """A SubRip document (srt)."""
     subtitles = [
         srt.Subtitle(
-            i, timedelta(milliseconds=c.start_ms), timedelta(milliseconds=c.end_ms), c.text
+            i,
+            timedelta(milliseconds=c.start_ms),
+            timedelta(milliseconds=c.end_ms),
+            _one_line(f"{c.speaker}: {c.text}" if c.speaker else c.text),
         )
         for i, c in enumerate(cues, start=1)
     ]
-    path.write_text(srt.compose(subtitles), encoding="utf-8")
+    return str(srt.compose(subtitles))
+
+
+def write_vtt(cues: list[Cue], path: Path) -> None:
+    """A WebVTT file."""
+    path.write_text(vtt_text(cues), encoding="utf-8")
+
+
+def write_srt(cues: list[Cue], path: Path) -> None:
+    """A SubRip file."""
+    path.write_text(srt_text(cues), encoding="utf-8")
 
 
 def write_transcript(cues: list[Cue], path: Path) -> None:

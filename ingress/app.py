@@ -21,6 +21,7 @@ from ingress.openapi import openapi_api
 from ingress.quota_api import quota_api
 from ingress.runtime import EXTENSION, IngressRuntime
 from ingress.sessions_api import sessions_api
+from ingress.subtitles_api import subtitles_api
 from ingress.voices_api import voices_api
 from ingress.ws_stream import stream_api
 from providers.base import VoiceCatalog
@@ -52,6 +53,7 @@ def create_app(
         auth_api,
         config_api,
         sessions_api,
+        subtitles_api,
         quota_api,
         voices_api,
         stream_api,

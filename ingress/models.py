@@ -170,6 +170,14 @@ class VoicesQuery(RequestModel):
     language: LanguageCode | None = None
 
 
+class SubtitlesQuery(RequestModel):
+    """GET /api/v1/dubbing/sessions/{id}/subtitles query string: which file."""
+
+    format: Literal["vtt", "srt"] = "vtt"
+    # translation: the subtitles (the session's subtitle language); transcript: the original
+    track: Literal["translation", "transcript"] = "translation"
+
+
 class VoiceOption(BaseModel):
     """A voice the dubbing can speak with."""
 

@@ -42,6 +42,7 @@ class Operation:
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     errors: tuple[ErrorCode, ...] = field(default_factory=tuple)
+    files: dict[int, tuple[str, ...]] = field(default_factory=dict)  # text answers: media types
 
 
 def operation(
@@ -51,11 +52,15 @@ def operation(
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
     errors: tuple[ErrorCode, ...] = (),
+    files: dict[int, tuple[str, ...]] | None = None,
 ) -> Callable[[F], F]:
-    """Describe a view for the OpenAPI document (put it under the route decorator)."""
+    """Describe a view for the OpenAPI document (put it under the route decorator).
+
+    `files` names the media types of answers that are text files, not JSON.
+    """
 
     def describe(view: F) -> F:
-        setattr(view, _ATTRIBUTE, Operation(summary, responses, body, query, errors))
+        setattr(view, _ATTRIBUTE, Operation(summary, responses, body, query, errors, files or {}))
         return view
 
     return describe
@@ -102,6 +107,11 @@ def _operation(
         }
         for status, model in op.responses.items()
     }
+    for status, media_types in op.files.items():
+        responses[str(status)] = {
+            "description": "a text file: " + ", ".join(media_types),
+            "content": {media: {"schema": {"type": "string"}} for media in media_types},
+        }
     for status, codes in _error_codes(method, authenticated, op).items():
         responses[str(status)] = {
             "description": "error: " + ", ".join(codes),

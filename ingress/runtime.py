@@ -30,6 +30,7 @@ from state.result_routes import ResultRoutes
 from state.scripts import AsyncScriptRunner, ScriptCall
 from state.session_holds import SessionHolds
 from state.sessions import Sessions
+from state.subtitle_log import SubtitleLogs
 
 EXTENSION = "livedub"
 T = TypeVar("T")
@@ -72,6 +73,7 @@ class IngressRuntime:
         self.quotas = Quotas(cfg)
         self.rate_limits = RateLimits(cfg)
         self.routes = ResultRoutes(cfg)
+        self.subtitle_logs = SubtitleLogs(cfg)
         self.holds = SessionHolds(cfg)
         self.flood_guard = FloodGuard(cfg.ws_flood_factor, cfg.ws_flood_burst_seconds)
         self.language_pairs = ServedPairs(cfg)
@@ -139,7 +141,9 @@ class IngressRuntime:
         """Sockets' state changes in one round trip, shielded as `run` is; refusals per socket."""
         if self._run is None:
             raise NotServing("Redis is connected while the app serves")
-        return await asyncio.shield(write_state(self._run, self.sessions, self.routes, deltas))
+        return await asyncio.shield(
+            write_state(self._run, self.sessions, self.routes, self.subtitle_logs, deltas)
+        )
 
     @property
     def publisher(self) -> AudioPublisher:

@@ -73,7 +73,8 @@ async def _reserve(runtime: IngressRuntime, identity: Identity) -> Reservation:
     return reservation
 
 
-def _owned(session: Session | None, identity: Identity) -> Session:
+def owned(session: Session | None, identity: Identity) -> Session:
+    """The session if it exists and is the caller's; else 404 or 403."""
     if session is None:
         raise ApiError(ErrorCode.SESSION_NOT_FOUND, "no such session (or it expired)")
     if session.user_id != identity.user_id:
@@ -136,7 +137,7 @@ async def create_session(identity: Identity) -> JsonAnswer:
 async def get_session(identity: Identity, session_id: str) -> JsonAnswer:
     """The caller's session."""
     runtime = current_runtime()
-    session = _owned(await runtime.run(runtime.sessions.get(session_id)), identity)
+    session = owned(await runtime.run(runtime.sessions.get(session_id)), identity)
     answer = SessionStatusResponse(
         **SessionStatusResponse.fields_of(session),
         status=session.status,
@@ -158,7 +159,7 @@ async def get_session(identity: Identity, session_id: str) -> JsonAnswer:
 async def delete_session(identity: Identity, session_id: str) -> JsonAnswer:
     """End the caller's session; a stream in progress gets its end record."""
     runtime = current_runtime()
-    session = _owned(await runtime.run(runtime.sessions.get(session_id)), identity)
+    session = owned(await runtime.run(runtime.sessions.get(session_id)), identity)
     if session.status == "active":
         local = runtime.streams.get(session_id)
         if local is not None:

@@ -1,11 +1,15 @@
 """The sockets' session state, written for all of them in one Redis round trip per interval.
 
-Each stream socket counts frames and final subtitles and keeps its newest
-sequence number and acknowledged cursor. Every WS_STATE_FLUSH_SECONDS this
-process takes what changed on each of its sockets and writes it in one
-pipeline: one touch per session (idle expiry, counters, resume point), then one
-cursor update per socket that has a new acknowledgement. A socket also writes
-its own state when it closes.
+Each stream socket counts frames and final subtitles, keeps its newest
+sequence number and acknowledged cursor, and collects the final subtitles and
+transcripts it delivered (`state.subtitle_log`). Every WS_STATE_FLUSH_SECONDS
+this process takes what changed on each of its sockets and writes it in one
+pipeline: one touch per session (idle expiry, counters, resume point) and one
+subtitle-log write per socket that delivered some, then one cursor update per
+socket that has a new acknowledgement. The log is written before the cursor:
+a stored cursor never points past a delivered event the log lacks, so a
+reconnect's replay, which starts at the cursor, can fill in what a dead
+process had not written. A socket also writes its own state when it closes.
 
 One round trip for hundreds of sockets instead of one each: under load the
 per-call cost of a Redis command (a task, a pool checkout, a reply) was a large
@@ -27,6 +31,7 @@ from state.errors import StateError
 from state.result_routes import ResultCursor, ResultRoutes
 from state.scripts import AsyncScriptRunner, ScriptCall
 from state.sessions import Session, Sessions
+from state.subtitle_log import LoggedEvent, SubtitleLogs
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +49,7 @@ class StateDelta:
     subtitles: int
     last_seq: int | None
     cursor: ResultCursor | None
+    cues: tuple[LoggedEvent, ...] = ()  # final subtitles and transcripts delivered
 
     def touch(self, sessions: Sessions) -> ScriptCall[Session]:
         """The session write: expiry, counters and resume point."""
@@ -74,16 +80,26 @@ class StateSource(Protocol):
 
 
 async def write_state(
-    run: AsyncScriptRunner, sessions: Sessions, routes: ResultRoutes, deltas: list[StateDelta]
+    run: AsyncScriptRunner,
+    sessions: Sessions,
+    routes: ResultRoutes,
+    logs: SubtitleLogs,
+    deltas: list[StateDelta],
 ) -> list[StateError | None]:
-    """Write the deltas in one pipeline, then their cursors; each session's refusal, if any.
+    """Write the deltas and subtitle logs in one pipeline, then the cursors; refusals per socket.
 
-    Raises RedisError when Redis cannot be reached (nothing was written then).
+    Raises RedisError when Redis cannot be reached or a log write failed (the
+    caller keeps every delta for the next round; log writes repeat harmlessly).
     Cursor writes are best effort: a later acknowledgement moves the cursor further.
     """
-    outcomes = await run.run_many([delta.touch(sessions) for delta in deltas])
+    touches: list[ScriptCall[Session | None]] = [delta.touch(sessions) for delta in deltas]
+    touches += [logs.add(delta.session_id, list(delta.cues)) for delta in deltas if delta.cues]
+    outcomes = await run.run_many(touches)
+    for outcome in outcomes[len(deltas) :]:
+        if isinstance(outcome, Exception):
+            raise RedisError(f"a subtitle log was not written: {outcome}")
     refusals: list[StateError | None] = []
-    for outcome in outcomes:
+    for outcome in outcomes[: len(deltas)]:
         if isinstance(outcome, StateError):
             refusals.append(outcome)
         elif isinstance(outcome, Exception):

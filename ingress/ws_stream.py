@@ -62,6 +62,7 @@ from state.clock import to_ms, utc_now
 from state.errors import StateError
 from state.result_routes import ResultCursor, ResultRoute
 from state.sessions import Session
+from state.subtitle_log import LoggedEvent, kept
 from wire.audio import AudioFrame, EndRecord, StartRecord
 from wire.errors import CloseCode, ErrorCode
 from wire.events import ResultEvent, error_event, event_id, with_sent_ms
@@ -132,6 +133,7 @@ class StreamConnection:
         self._invalid: deque[float] = deque()
         self._frames_unflushed = 0
         self._subtitles_unflushed = 0
+        self._cues_unflushed: list[LoggedEvent] = []  # for the session's subtitle log
         self._cursor: ResultCursor | None = None
         self._tasks: list[asyncio.Task[None]] = []  # receiving and replaying
         self._sender: asyncio.Task[None] | None = None
@@ -284,6 +286,8 @@ class StreamConnection:
         metrics.events_out.labels(type=event.type).inc()
         if message.produced_ms is not None:
             metrics.delivery_latency.observe(max(to_ms(utc_now()) - message.produced_ms, 0) / 1000)
+        if kept(event):
+            self._cues_unflushed.append(LoggedEvent.of(event))
         if event.type == "subtitle" and event.final:
             self._subtitles_unflushed += 1
         elif event.type == "status" and event.status == "ended":
@@ -430,7 +434,12 @@ class StreamConnection:
         """Counters, resume point and cursor changed since the last write, handed over."""
         if self.identity is None:
             return None
-        if not (self._frames_unflushed or self._subtitles_unflushed or self._cursor):
+        if not (
+            self._frames_unflushed
+            or self._subtitles_unflushed
+            or self._cursor
+            or self._cues_unflushed
+        ):
             return None
         delta = StateDelta(
             self.session_id,
@@ -439,9 +448,11 @@ class StreamConnection:
             self._subtitles_unflushed,
             self.next_seq - 1 if self.next_seq > 0 else None,
             self._cursor,
+            tuple(self._cues_unflushed),
         )
         self._frames_unflushed = self._subtitles_unflushed = 0
         self._cursor = None
+        self._cues_unflushed = []
         return delta
 
     def restore_state(self, delta: StateDelta) -> None:
@@ -449,6 +460,7 @@ class StreamConnection:
         self._frames_unflushed += delta.frames
         self._subtitles_unflushed += delta.subtitles
         self._cursor = self._cursor or delta.cursor
+        self._cues_unflushed[:0] = delta.cues
 
     def state_refused(self, refusal: StateError) -> None:
         """The session was ended or expired elsewhere."""
@@ -481,6 +493,10 @@ class StreamConnection:
                 found = []
             acked = previous.cursor.event_id if previous.cursor else None
             missed = after_last_seen(found, (last_event_id, acked))
+            # The client saw these, but the process that sent them may have died before
+            # logging them; the log starts no later than the cursor this replay read from.
+            seen = found[: len(found) - len(missed)]
+            self._cues_unflushed += [LoggedEvent.of(m.event) for m in seen if kept(m.event)]
         sub.release(missed)
 
     async def _stop_tasks(self) -> None:

@@ -1,25 +1,28 @@
 """`just bench-providers`: load time and real-time factor of each offline provider, here.
 
 Test speech is made on the spot (Piper without noise, so every run hears the
-same English; espeak-ng for Spanish and Hebrew). The real-time factor (RTF) is
-processing time over audio time: below 1 keeps up with live speech. Not a test:
-it prints figures for this machine.
+same English; espeak-ng for Spanish and Hebrew; Kokoro-82M for Spanish too). The
+real-time factor (RTF) is processing time over audio time: below 1 keeps up with
+live speech. The two Spanish voices are also judged by ear: Whisper base
+transcribes each one's sentences and the word error rate (WER) against the text
+is in the note. Not a test: it prints figures for this machine.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from providers.apertium_translate import ApertiumTranslator
-from providers.base import SpeechChunk
+from providers.base import SpeechChunk, TextToSpeech
 from providers.espeak_tts import EspeakTextToSpeech
+from providers.kokoro_tts import KokoroTextToSpeech
 from providers.pcm import duration_seconds
 from providers.piper_tts import PiperTextToSpeech
 from providers.whisper_stt import WhisperSpeechToText
+from providers.word_errors import word_errors, words
 
 ENGLISH = (
     "Our correspondent reports that the talks will continue next week.",
@@ -33,6 +36,9 @@ SPANISH = (
     "Buenas noches y bienvenidos a las noticias.",
     "Mañana hará calor en todo el país.",
     "El gato negro duerme en la casa.",
+    "El presidente visitará la ciudad el próximo lunes.",
+    "Los niños juegan en el parque después de la escuela.",
+    "La tienda cierra a las ocho de la noche.",
 )
 HEBREW = ("ערב טוב וברוכים הבאים לחדשות", "מחר יהיה חם בכל הארץ")
 RATE = 16000
@@ -54,10 +60,6 @@ class Row:
         return self.busy_s / self.audio_s if self.audio_s else 0.0
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w']+", text.lower())
-
-
 def _step(number: int, total: int, text: str) -> None:
     print(f"[{number}/{total}] {text}", flush=True)
 
@@ -74,21 +76,29 @@ async def _speak(chunks: AsyncIterator[SpeechChunk]) -> tuple[bytes, float]:
     return pcm, time.perf_counter() - started
 
 
+async def _speak_all(
+    tts: TextToSpeech, sentences: tuple[str, ...], language: str
+) -> tuple[dict[str, bytes], float]:
+    """Each sentence's speech, and the seconds spent making it all."""
+    spoken: dict[str, bytes] = {}
+    busy = 0.0
+    for sentence in sentences:
+        spoken[sentence], spent = await _speak(tts.synthesize(sentence, language, None))
+        busy += spent
+    return spoken, busy
+
+
 async def run() -> list[Row]:
     """Measure every offline provider, printing progress."""
     rows: list[Row] = []
-    steps = 8
+    steps = 10
     piper = PiperTextToSpeech(sample_rate=RATE, noise_scale=0.0, noise_w_scale=0.0)
     espeak = EspeakTextToSpeech(sample_rate=RATE)
     whisper = WhisperSpeechToText(("en", "es", "he"))
 
     _step(1, steps, "piper: loading en_US joe, speaking English")
     load = await _timed(lambda: piper.load(piper.choose("en", None)))
-    english: dict[str, bytes] = {}
-    busy = 0.0
-    for sentence in ENGLISH:
-        english[sentence], spent = await _speak(piper.synthesize(sentence, "en", None))
-        busy += spent
+    english, busy = await _speak_all(piper, ENGLISH, "en")
     audio = sum(duration_seconds(pcm, RATE) for pcm in english.values())
     rows.append(Row("piper tts (en, joe)", load, audio, busy))
 
@@ -116,7 +126,7 @@ async def run() -> list[Row]:
     await _timed(lambda: full_window.model_for("en"))
     started = time.perf_counter()
     full = [(await full_window.transcribe(pcm, "en")).text for pcm in english.values()]
-    same = sum(_words(a) == _words(b) for a, b in zip(short, full, strict=True))
+    same = sum(words(a) == words(b) for a, b in zip(short, full, strict=True))
     note = f"same words as the 5 s margin in {same} of {len(full)}"
     rows.append(
         Row("whisper tiny.en, full window", None, audio, time.perf_counter() - started, note)
@@ -144,13 +154,41 @@ async def run() -> list[Row]:
     audio = sum(duration_seconds(pcm, RATE) for pcm in spoken.values())
     rows.append(Row("whisper base stt (es, he)", load, audio, time.perf_counter() - started))
 
-    _step(8, steps, "apertium: English to Spanish, one batch")
+    _step(8, steps, "kokoro: loading Kokoro-82M, speaking Spanish")
+    kokoro = KokoroTextToSpeech(sample_rate=RATE, cpu_threads=2)
+    load = await _timed(kokoro.load)
+    by_kokoro, busy = await _speak_all(kokoro, SPANISH, "es")
+    audio = sum(duration_seconds(pcm, RATE) for pcm in by_kokoro.values())
+    piper_rtf = rows[0].rtf
+    kokoro_row = Row("kokoro tts (es, 2 threads)", load, audio, busy)
+    kokoro_row.note = f"{kokoro_row.rtf / piper_rtf:.1f}x Piper's RTF in this run"
+    rows.append(kokoro_row)
+
+    _step(9, steps, "whisper base: Spanish of espeak-ng and of Kokoro, word error rates")
+    by_espeak = {sentence: spoken["es", sentence] for sentence in SPANISH}
+    for what, voice in (("espeak-ng", by_espeak), ("kokoro", by_kokoro)):
+        rows.append(await _heard(whisper, what, voice))
+
+    _step(10, steps, "apertium: English to Spanish, one batch")
     apertium = ApertiumTranslator()
     started = time.perf_counter()
     await apertium.translate(list(ENGLISH), "en", "es")
     spent = time.perf_counter() - started
     rows.append(Row("apertium en->es", None, 0.0, spent, f"{len(ENGLISH)} texts in {spent:.3f}s"))
     return rows
+
+
+async def _heard(whisper: WhisperSpeechToText, what: str, spoken: dict[str, bytes]) -> Row:
+    """Whisper base's transcripts of one voice's Spanish: WER over all its words."""
+    started = time.perf_counter()
+    errors = 0
+    for sentence, pcm in spoken.items():
+        errors += word_errors(sentence, (await whisper.transcribe(pcm, "es")).text)
+    total = sum(len(words(sentence)) for sentence in spoken)
+    audio = sum(duration_seconds(pcm, RATE) for pcm in spoken.values())
+    busy = time.perf_counter() - started
+    note = f"WER {errors / total:.1%} ({errors} of {total} words)"
+    return Row(f"{what} es, whisper heard", None, audio, busy, note)
 
 
 def report(rows: list[Row]) -> str:

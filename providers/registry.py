@@ -8,7 +8,8 @@ event loop that first uses them: build one per loop, `aclose` it at the end.
 | --- | --- |
 | STT_PROVIDER | whisper (offline), assemblyai, noop |
 | TRANSLATION_PROVIDER | apertium (offline), deepl, noop |
-| TTS_PROVIDER | piper (offline: Piper, else espeak-ng), espeak, elevenlabs, noop |
+| TTS_PROVIDER | piper (offline: Piper, else espeak-ng), kokoro (piper with Kokoro-82M |
+| | for KOKORO_LANGUAGES), espeak, elevenlabs, noop |
 
 The voice catalog is the configured TTS provider's. `noop` is the
 benchmark/test mode (`providers.noop`): no engine runs.
@@ -118,16 +119,32 @@ def _espeak(cfg: settings.Settings) -> SpeechWithVoices:
     return EspeakTextToSpeech(sample_rate=cfg.tts_sample_rate, timeout=cfg.provider_timeout_seconds)
 
 
-def _piper(cfg: settings.Settings) -> SpeechWithVoices:
+def _piper(cfg: settings.Settings, with_kokoro: bool = False) -> SpeechWithVoices:
     from providers.espeak_tts import EspeakTextToSpeech
+    from providers.kokoro_tts import KokoroTextToSpeech
     from providers.offline_tts import OfflineTextToSpeech
     from providers.piper_tts import PiperTextToSpeech
 
     timeout = cfg.provider_timeout_seconds
+    kokoro = None
+    if with_kokoro:
+        kokoro = KokoroTextToSpeech(
+            languages=cfg.kokoro_languages,
+            default_voice=cfg.kokoro_voice,
+            speed=cfg.kokoro_speed,
+            cpu_threads=cfg.kokoro_cpu_threads,
+            sample_rate=cfg.tts_sample_rate,
+            timeout=timeout,
+        )
     return OfflineTextToSpeech(
         PiperTextToSpeech(cfg.piper_voice_dir, sample_rate=cfg.tts_sample_rate, timeout=timeout),
         EspeakTextToSpeech(sample_rate=cfg.tts_sample_rate, timeout=timeout),
+        kokoro,
     )
+
+
+def _kokoro(cfg: settings.Settings) -> SpeechWithVoices:
+    return _piper(cfg, with_kokoro=True)
 
 
 def _elevenlabs(cfg: settings.Settings) -> SpeechWithVoices:
@@ -164,6 +181,7 @@ TRANSLATORS: Mapping[str, Callable[[settings.Settings], Translator]] = {
 }
 TEXT_TO_SPEECH: Mapping[str, Callable[[settings.Settings], SpeechWithVoices]] = {
     "piper": _piper,
+    "kokoro": _kokoro,
     "espeak": _espeak,
     "elevenlabs": _elevenlabs,
     "noop": _noop_speech,

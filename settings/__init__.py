@@ -220,6 +220,13 @@ class Settings:
         default_factory=lambda: _env_float("WHISPER_WINDOW_PAD_SECONDS", 5.0)
     )
     piper_voice_dir: str = field(default_factory=lambda: _env("PIPER_VOICE_DIR", ""))
+    # TTS_PROVIDER=kokoro: Kokoro-82M speaks these languages (from espeak-ng's IPA).
+    kokoro_languages: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("KOKORO_LANGUAGES", "es")
+    )
+    kokoro_voice: str = field(default_factory=lambda: _env("KOKORO_VOICE", "jf_gongitsune"))
+    kokoro_speed: float = field(default_factory=lambda: _env_float("KOKORO_SPEED", 1.0))
+    kokoro_cpu_threads: int = field(default_factory=lambda: _env_int("KOKORO_CPU_THREADS", 1))
 
     # Secrets stay out of repr() so a logged Settings never leaks them.
     assemblyai_api_key: str = field(

@@ -8,6 +8,7 @@
     ld:rate:<user>:<scope>              zset   request times in the sliding window
     ld:hold:<session>                   hash   the quota reservation made when the session opened
     ld:route:<session>                  hash   the session's results partition(s) and acked cursor
+    ld:subs:<session>                   hash   final subtitles and transcripts delivered, by id
 
 Day keys expire a day after their day ends; everything else expires with the
 thing it describes. Scripts touch keys of several users' or sessions' names, so
@@ -59,3 +60,8 @@ def session_hold(session_id: str) -> str:
 def result_route(session_id: str) -> str:
     """Where a session's results are routed and how far its client acknowledged them."""
     return f"{PREFIX}:route:{session_id}"
+
+
+def subtitle_log(session_id: str) -> str:
+    """The final subtitle and transcript events a session's viewer received."""
+    return f"{PREFIX}:subs:{session_id}"

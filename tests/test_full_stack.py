@@ -39,7 +39,14 @@ async def stream_one(client: Client, cfg: settings.Settings, mode: str, pcm: byt
         await ws.send(json.dumps({"type": "end"}))
         code, received = await closed_with(ws, timeout=240)
     _, session = await caller.call("GET", f"/api/v1/dubbing/sessions/{created['session_id']}")
-    return code, received, session
+    kept = {}
+    if session_type["live_subtitles"]:  # the subtitles to keep, once the session has ended
+        for track in ("translation", "transcript"):
+            path = f"/api/v1/dubbing/sessions/{created['session_id']}/subtitles?track={track}"
+            response = await client.get(path, headers=caller.headers())
+            assert response.status_code == 200
+            kept[track] = await response.get_data(as_text=True)
+    return code, received, session, kept
 
 
 async def test_each_mode_streams_speech_to_its_events_and_ended_closes(
@@ -50,7 +57,7 @@ async def test_each_mode_streams_speech_to_its_events_and_ended_closes(
     async with create_app(cfg).test_app() as served:
         client = served.test_client()
         outcomes = await asyncio.gather(*(stream_one(client, cfg, mode, pcm) for mode in MODES))
-    for mode, (code, received, session) in zip(MODES, outcomes, strict=True):
+    for mode, (code, received, session, kept) in zip(MODES, outcomes, strict=True):
         _, expected = MODES[mode]
         kinds = {m["type"] for m in received} & RESULT_TYPES
         assert kinds == expected, (mode, [m["type"] for m in received], flow.tail())
@@ -62,3 +69,8 @@ async def test_each_mode_streams_speech_to_its_events_and_ended_closes(
         assert "reason" not in received[-1]  # the flow's own `ended`, not the timeout
         assert code == 1000
         assert session["status"] == "ended" and session["seconds_processed"] > 0
+        if "subtitle" in expected:
+            subtitles = [m["data"] for m in received if m["type"] == "subtitle" and m["final"]]
+            assert kept["translation"].startswith("WEBVTT")
+            assert subtitles and all(line in kept["translation"] for line in subtitles)
+            assert finals[0]["data"] in kept["transcript"]

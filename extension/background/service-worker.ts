@@ -12,7 +12,7 @@ const usage = new UsageTracker(services.store, services.api);
 const sessions = new SessionControl(services, usage);
 
 const POPUP_KINDS: ReadonlySet<string> = new Set(["sign-in", "sign-out", "start", "stop", "get-state"]);
-const REPORT_KINDS: ReadonlySet<string> = new Set(["session-event", "capture-progress", "session-closed"]);
+const REPORT_KINDS: ReadonlySet<string> = new Set(["session-event", "sync-delay", "capture-progress", "session-closed"]);
 
 function kindOf(message: unknown): string | null {
   return typeof message === "object" && message !== null && "kind" in message
@@ -25,6 +25,8 @@ async function state(): Promise<WorkerState> {
   return {
     signedInAs: token ? (readClaims(token)?.sub ?? null) : null,
     session: await sessions.active(),
+    lastSession: await sessions.lastSession(),
+    syncDelayMs: await sessions.syncDelayMs(),
     usage: await usage.snapshot(),
     lastError: await sessions.lastError(),
   };

@@ -1,5 +1,5 @@
 // Session lifecycle: create it over REST, capture the tab in the offscreen
-// document, route its events to the tab's overlay, end it with DELETE.
+// document, route its events (and synced mode's delay) to the tab, end it with DELETE.
 import { ApiError } from "../lib/api-client";
 import { buildConfig } from "../lib/build-config";
 import type { ExtensionServices } from "../lib/extension-services";
@@ -13,7 +13,9 @@ import { closeOffscreenDocument, ensureOffscreenDocument } from "./offscreen-doc
 import type { UsageTracker } from "./usage-tracker";
 
 const SESSION_KEY = "livedub.session";
+const LAST_SESSION_KEY = "livedub.last-session";
 const LAST_ERROR_KEY = "livedub.last-error";
+const SYNC_DELAY_KEY = "livedub.sync-delay";
 
 /** What the viewer is told when the server closes the socket for good. */
 const CLOSE_REASONS: Record<number, string> = {
@@ -39,6 +41,16 @@ export class SessionControl {
 
   async active(): Promise<ActiveSession | null> {
     return (await this.sessionStore.get<ActiveSession>(SESSION_KEY)) ?? null;
+  }
+
+  /** The running session, else the last one (the server keeps it readable for a while). */
+  async lastSession(): Promise<ActiveSession | null> {
+    return (await this.sessionStore.get<ActiveSession>(LAST_SESSION_KEY)) ?? null;
+  }
+
+  /** Synced mode's delay in force (ms), or null. */
+  async syncDelayMs(): Promise<number | null> {
+    return (await this.sessionStore.get<number>(SYNC_DELAY_KEY)) ?? null;
   }
 
   async lastError(): Promise<string | null> {
@@ -82,11 +94,14 @@ export class SessionControl {
       await closeOffscreenDocument();
       throw error;
     }
-    await this.sessionStore.set(SESSION_KEY, {
+    const active: ActiveSession = {
       sessionId: session.session_id,
       tabId,
       startedAtMs: Date.now(),
-    } satisfies ActiveSession);
+      subtitles: session.session_type.live_subtitles,
+    };
+    await this.sessionStore.set(SESSION_KEY, active);
+    await this.sessionStore.set(LAST_SESSION_KEY, active);
     await this.setLastError(null);
     await this.usage.record(session.quota);
     await this.usage.startPeriodicSync();
@@ -102,6 +117,8 @@ export class SessionControl {
       .catch(() => undefined);
     await closeOffscreenDocument();
     await this.usage.stopPeriodicSync();
+    await this.sessionStore.remove(SYNC_DELAY_KEY);
+    this.toTab(session.tabId, { kind: "overlay-sync", delayMs: null });
     this.toTab(session.tabId, { kind: "overlay-clear" });
     await this.setLastError(reason);
     try {
@@ -117,7 +134,12 @@ export class SessionControl {
   async onReport(report: OffscreenReport): Promise<void> {
     switch (report.kind) {
       case "session-event":
-        return this.onEvent(report.tabId, report.event);
+        return this.onEvent(report.tabId, report.event, report.showAtMs);
+      case "sync-delay":
+        if (!(await this.active())) return;
+        await this.sessionStore.set(SYNC_DELAY_KEY, report.delayMs);
+        this.toTab(report.tabId, { kind: "overlay-sync", delayMs: report.delayMs });
+        return;
       case "capture-progress":
         return this.usage.addStreamed(report.seconds);
       case "session-closed":
@@ -127,11 +149,11 @@ export class SessionControl {
     }
   }
 
-  private async onEvent(tabId: number, event: ServerEvent): Promise<void> {
+  private async onEvent(tabId: number, event: ServerEvent, showAtMs: number | null): Promise<void> {
     switch (event.type) {
       case "transcript":
       case "subtitle":
-        this.toTab(tabId, { kind: "overlay-event", event });
+        this.toTab(tabId, { kind: "overlay-event", event, showAtMs });
         return;
       case "usage":
         return this.usage.recordRemaining(event.remaining_seconds);

@@ -69,6 +69,19 @@ describe("the contract check itself", () => {
     ]);
   });
 
+  it("checks a file endpoint's media types and its query string", () => {
+    const doc = fixtureSpec();
+    const download = doc.paths!["/api/v1/dubbing/sessions/{session_id}/subtitles"]!.get!;
+    delete download.responses!["200"]!.content!["application/x-subrip"];
+    download.parameters!.push({ name: "speaker", in: "query", required: true, schema: { type: "string" } });
+    download.parameters = download.parameters!.filter((p) => p.name !== "track");
+    expect(contractProblems(ours, doc)).toEqual([
+      "GET /api/v1/dubbing/sessions/{session_id}/subtitles 200: no application/x-subrip answer in the spec",
+      "GET /api/v1/dubbing/sessions/{session_id}/subtitles query: $.speaker: in the API, missing from TypeScript",
+      "GET /api/v1/dubbing/sessions/{session_id}/subtitles query: $.track: in TypeScript, not in the API",
+    ]);
+  });
+
   it("checks the error body declared for error statuses", () => {
     const doc = fixtureSpec();
     schemas(doc).ErrorBody = { type: "object", properties: { detail: { type: "string" } }, required: ["detail"] };

@@ -14,13 +14,24 @@ export function contractProblems(
   const problems: string[] = [];
   for (const endpoint of endpoints) {
     const where = `${endpoint.method} ${endpoint.path}`;
-    const response = spec.responseSchema(endpoint.method, endpoint.path, endpoint.status);
-    if (response === undefined) {
+    if (!spec.has(endpoint.method, endpoint.path)) {
       problems.push(`${where}: not in the spec`);
       continue;
     }
-    if (response === null) problems.push(`${where}: no JSON schema for status ${endpoint.status}`);
-    else problems.push(...prefixed(`${where} ${endpoint.status}`, shapeDiff(ours.shapeOf(endpoint.response), spec.toShape(response), "response")));
+    if (typeof endpoint.response === "string") {
+      const response = spec.responseSchema(endpoint.method, endpoint.path, endpoint.status);
+      if (!response) problems.push(`${where}: no JSON schema for status ${endpoint.status}`);
+      else problems.push(...prefixed(`${where} ${endpoint.status}`, shapeDiff(ours.shapeOf(endpoint.response), spec.toShape(response), "response")));
+    } else {
+      const served = spec.mediaTypes(endpoint.method, endpoint.path, endpoint.status);
+      for (const media of endpoint.response.media) {
+        if (!served.includes(media)) problems.push(`${where} ${endpoint.status}: no ${media} answer in the spec`);
+      }
+    }
+    if (endpoint.query) {
+      const query = spec.queryShape(endpoint.method, endpoint.path);
+      problems.push(...prefixed(`${where} query`, shapeDiff(ours.shapeOf(endpoint.query), query, "request")));
+    }
     if (endpoint.request) {
       const request = spec.requestSchema(endpoint.method, endpoint.path);
       if (!request) problems.push(`${where}: no JSON request body schema`);

@@ -60,6 +60,24 @@ export function fixtureSpec(): OpenApiDocument {
         post: { requestBody: json(ref("UsageSyncRequest")), responses: { "200": json(ref("UsageSyncResponse")) } },
       },
       "/api/v1/dubbing/voices": { get: { responses: { "200": json(ref("VoicesResponse")) } } },
+      "/api/v1/dubbing/sessions/{session_id}/subtitles": {
+        get: {
+          parameters: [
+            { name: "session_id", in: "path", required: true, schema: str },
+            { name: "format", in: "query", required: false, schema: { type: "string", enum: ["vtt", "srt"], default: "vtt" } },
+            {
+              name: "track",
+              in: "query",
+              required: false,
+              schema: { type: "string", enum: ["translation", "transcript"], default: "translation" },
+            },
+          ],
+          responses: {
+            "200": { content: { "text/vtt": { schema: str }, "application/x-subrip": { schema: str } } },
+            "404": errorResponse,
+          },
+        },
+      },
       "/api/v1/config/extension": { get: { responses: { "200": json(ref("ExtensionConfig")) } } },
     },
     components: {

@@ -20,8 +20,18 @@ interface MediaTypes {
   content?: Record<string, { schema?: SchemaObject }>;
 }
 
+interface Parameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  schema?: SchemaObject;
+}
+
 export interface OpenApiDocument {
-  paths?: Record<string, Record<string, { requestBody?: MediaTypes; responses?: Record<string, MediaTypes> }>>;
+  paths?: Record<
+    string,
+    Record<string, { requestBody?: MediaTypes; responses?: Record<string, MediaTypes>; parameters?: Parameter[] }>
+  >;
   components?: { schemas?: Record<string, SchemaObject> };
 }
 
@@ -32,6 +42,29 @@ const normalisePath = (path: string) => path.replace(/\{[^}]+\}/g, "{}");
 
 export class OpenApiShapes {
   constructor(private readonly doc: OpenApiDocument) {}
+
+  has(method: string, path: string): boolean {
+    return this.operation(method, path) !== undefined;
+  }
+
+  /** The media types an operation answers `status` with. */
+  mediaTypes(method: string, path: string, status: string): string[] {
+    return Object.keys(this.operation(method, path)?.responses?.[status]?.content ?? {});
+  }
+
+  /** An operation's query parameters as one object shape (what the client sends). */
+  queryShape(method: string, path: string): Shape {
+    const properties: Record<string, Property> = {};
+    for (const parameter of this.operation(method, path)?.parameters ?? []) {
+      if (parameter.in !== "query") continue;
+      properties[parameter.name] = {
+        shape: parameter.schema ? this.toShape(parameter.schema) : { kind: "unknown", nullable: false },
+        required: parameter.required === true,
+        hasDefault: parameter.schema?.default !== undefined,
+      };
+    }
+    return { kind: "object", properties, nullable: false };
+  }
 
   /** The JSON schema of an operation's request body, or null when the operation is not served. */
   requestSchema(method: string, path: string): SchemaObject | null | undefined {

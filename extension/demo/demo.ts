@@ -6,6 +6,7 @@ import { webStore } from "../lib/kv-store";
 import { LiveSession } from "../lib/live-session";
 import { fillLanguageOptions, renderSettingsForm } from "../lib/settings-form";
 import { streamPlan } from "../lib/stream-plan";
+import { renderSubtitleDownload } from "../lib/subtitle-download";
 import { SubtitleOverlay } from "../lib/subtitle-overlay";
 import { TokenVault } from "../lib/token-vault";
 import { describeUsage, usageFrom } from "../lib/usage-snapshot";
@@ -38,6 +39,7 @@ const dubStatus = byId("dub-status", HTMLParagraphElement);
 const stage = byId("stage", HTMLElement);
 const stageHint = byId("stage-hint", HTMLParagraphElement);
 const log = byId("log", HTMLOListElement);
+const keep = byId("keep", HTMLElement);
 
 interface Run {
   sessionId: string;
@@ -129,6 +131,7 @@ async function start(): Promise<void> {
       },
     });
     run = { sessionId: session.session_id, live, source, context };
+    offerDownload(session.session_id, session.session_type.live_subtitles);
   } catch (error) {
     await api.endSession(session.session_id).catch(() => undefined);
     source.release();
@@ -156,6 +159,16 @@ async function stop(): Promise<void> {
     say(`ending the session failed: ${String(error)}`, "error");
   }
   stageHint.hidden = false;
+}
+
+/** The session's subtitles to keep: offered from its start, and after it ended. */
+function offerDownload(sessionId: string, translation: boolean): void {
+  keep.hidden = false;
+  renderSubtitleDownload(keep, {
+    translation,
+    download: (query) => api.downloadSubtitles(sessionId, query),
+    onError: (message) => say(message, "error"),
+  });
 }
 
 function renderToggle(): void {

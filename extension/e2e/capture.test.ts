@@ -1,39 +1,26 @@
 // The capture path as the browser runs it: AudioWorklet at the context's rate ->
 // 16 kHz s16le frames of 100 ms, arriving in real time, the tone intact.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { frequency, rms } from "../test-support/signal";
-import { chromiumPath, launchChromium, type LaunchedBrowser } from "./chromium";
+import { chromiumPath, type LaunchedBrowser } from "./chromium";
+import { type HarnessSite, openHarness } from "./harness-site";
 import type { CaptureResult } from "./capture-harness/harness";
-import { type LocalSite, serveDirectory } from "./local-site";
+import type { LocalSite } from "./local-site";
 
 const runnable = chromiumPath() !== null || process.env.CI === "true";
 
 describe.skipIf(!runnable)("capture worklet in Chromium (e2e)", () => {
-  let outDir: string;
+  let harness: HarnessSite;
   let site: LocalSite;
   let browser: LaunchedBrowser;
 
   beforeAll(async () => {
-    outDir = await mkdtemp(join(tmpdir(), "livedub-harness-"));
-    await build({
-      configFile: false,
-      root: fileURLToPath(new URL("./capture-harness/", import.meta.url)),
-      logLevel: "warn",
-      build: { outDir, emptyOutDir: true, target: "es2022" },
-    });
-    site = await serveDirectory(outDir);
-    browser = await launchChromium({ extraFlags: ["--autoplay-policy=no-user-gesture-required"] });
+    harness = await openHarness("capture-harness");
+    ({ site, browser } = harness);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await site?.close();
-    if (outDir) await rm(outDir, { recursive: true, force: true });
+    await harness?.close();
   });
 
   it.each([48_000, 44_100])("turns a %i Hz context's 1 kHz tone into paced 3200-byte frames", async (rate) => {

@@ -31,6 +31,11 @@ export interface LaunchOptions {
   extensionDir?: string;
   /** e.g. ["MAP www.mako.co.il 127.0.0.1:PORT"]: reach a local page under a real site's name. */
   hostRules?: string[];
+  /**
+   * Let the extension capture tabs without the toolbar click that grants it (tests cannot
+   * click the toolbar): Chromium's allowlist for tab capture, by the extension's id.
+   */
+  tabCaptureFor?: string;
   extraFlags?: string[];
 }
 
@@ -50,6 +55,7 @@ export async function launchChromium(options: LaunchOptions = {}): Promise<Launc
     args.push(`--disable-extensions-except=${options.extensionDir}`, `--load-extension=${options.extensionDir}`);
   }
   if (options.hostRules?.length) args.push(`--host-resolver-rules=${options.hostRules.join(", ")}`);
+  if (options.tabCaptureFor) args.push(`--allowlisted-extension-id=${options.tabCaptureFor}`);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: false, // headless comes from --headless=new above, which keeps extensions working

@@ -1,10 +1,11 @@
 // The demo page against a real local stack (ingress, Kafka, flow, Redis): a
 // development token, English speech from Chromium's fake microphone (a WAV it
-// loops), Spanish subtitles and dubbed speech back. tests/extension/test_demo_e2e.py
+// loops), Spanish subtitles and dubbed speech back, and the subtitles kept as a file. tests/extension/test_demo_e2e.py
 // starts the stack, writes the WAV and runs this file with:
 //   LIVEDUB_DEMO_URL       the ingress, e.g. http://127.0.0.1:PORT
 //   LIVEDUB_DEMO_SPEECH    the WAV (16 kHz mono) the fake microphone plays
 //   LIVEDUB_DEMO_SUBTITLE  a phrase the Spanish subtitles must contain
+import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifactPath } from "./artifacts";
@@ -95,6 +96,13 @@ describe.skipIf(stackUrl === "")("demo page streaming to the local stack (e2e)",
     await page.locator("#toggle").click();
     await logLine(page, /session ended: \d+\.\d s processed/, "end of the session", 20_000);
     expect(await page.locator("#toggle").textContent()).toBe("Start");
+
+    // The session's subtitles to keep, after it ended: the Spanish lines as WebVTT.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#keep button").click()]);
+    expect(download.suggestedFilename()).toMatch(/^livedub-[0-9a-f]{8}-translation-es\.vtt$/);
+    const kept = await readFile((await download.path())!, "utf8");
+    expect(kept.startsWith("WEBVTT")).toBe(true);
+    expect(kept).toMatch(new RegExp(subtitle, "i"));
     expect(await page.locator("#message.error").count(), await pageState(page)).toBe(0);
     expect(errors).toEqual([]);
     await page.close();

@@ -55,14 +55,27 @@ describe.skipIf(!runnable)("extension in Chromium (e2e)", () => {
     expect(manifest.permissions).toEqual(expect.arrayContaining(["tabCapture", "offscreen", "storage", "activeTab"]));
   });
 
-  it("renders the popup with the sign-in form", { timeout: 30_000 }, async () => {
-    const popup = await openPopup();
+  it("renders the popup with the sign-in form, and says so when the server cannot be reached", { timeout: 40_000 }, async () => {
+    // No server here: every request to the API fails as an unreachable one does (the
+    // popup against a real server is tests/extension/test_extension_live.py's).
+    const popup = await browser.context.newPage();
+    const apiRequests: string[] = [];
+    await popup.route(/^https?:\/\/127\.0\.0\.1:8080\//, (route) => {
+      apiRequests.push(route.request().url());
+      return route.abort("connectionrefused");
+    });
+    await popup.setViewportSize({ width: 360, height: 560 });
+    await popup.goto(`chrome-extension://${id}/popup/popup.html`);
     await expect.poll(() => popup.locator("h1").textContent()).toBe("livedub");
     await popup.locator("#account textarea").waitFor({ state: "visible" });
     expect(await popup.locator("#account button[type=submit]").textContent()).toBe("Sign in");
     expect(await popup.locator("#toggle").isDisabled()).toBe(true);
-    // Settled: the server's config loaded (settings form), or retries ran out (message).
-    await popup.locator("#settings fieldset, #message.error").first().waitFor({ timeout: 20_000 });
+    // The client retries (1 s, 2 s, 4 s), then the popup says where it looked.
+    const message = popup.locator("#message.error");
+    await message.waitFor({ timeout: 30_000 });
+    expect(await message.textContent()).toBe("Cannot reach the livedub server at http://127.0.0.1:8080.");
+    expect(await popup.locator("#settings").innerHTML()).toBe("");
+    expect(apiRequests).toEqual(Array(4).fill("http://127.0.0.1:8080/api/v1/config/extension"));
     await popup.screenshot({ path: artifactPath("popup.png"), fullPage: true });
     await popup.close();
   });
@@ -81,6 +94,7 @@ describe.skipIf(!runnable)("extension in Chromium (e2e)", () => {
       voiceId: null,
       bilingual: true,
       duckLevel: 0.2,
+      synced: false,
     };
     await popup.evaluate(([key, value]) => chrome.storage.local.set({ [key]: value }), [SETTINGS_KEY, settings] as const);
 
@@ -99,7 +113,7 @@ describe.skipIf(!runnable)("extension in Chromium (e2e)", () => {
       popup.evaluate(async ({ host, event }) => {
         const [tab] = await chrome.tabs.query({ url: `*://${host}/*` });
         if (tab?.id === undefined) throw new Error(`no tab for ${host}`);
-        const report: OffscreenReport = { kind: "session-event", tabId: tab.id, event };
+        const report: OffscreenReport = { kind: "session-event", tabId: tab.id, event, showAtMs: null };
         await chrome.runtime.sendMessage(report);
       }, { host: SITE_HOST, event });
 

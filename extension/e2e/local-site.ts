@@ -14,7 +14,12 @@ export interface LocalSite {
   close(): Promise<void>;
 }
 
-type Handler = (path: string) => Promise<{ type: string; body: string | Buffer } | null>;
+interface Served {
+  type: string;
+  body: string | Buffer;
+}
+
+type Handler = (path: string) => Promise<Served | null>;
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -28,8 +33,27 @@ async function serve(handler: Handler): Promise<LocalSite> {
     const path = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
     handler(path).then(
       (found) => {
-        response.writeHead(found ? 200 : 404, { "Content-Type": found?.type ?? "text/plain" });
-        response.end(found?.body ?? "not found");
+        if (!found) {
+          response.writeHead(404, { "Content-Type": "text/plain" });
+          response.end("not found");
+          return;
+        }
+        // Byte ranges, as a media element asks for them to seek and loop.
+        const body = typeof found.body === "string" ? Buffer.from(found.body) : found.body;
+        const range = /^bytes=(\d+)-(\d*)$/.exec(request.headers.range ?? "");
+        if (range) {
+          const start = Number(range[1]);
+          const end = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
+          response.writeHead(206, {
+            "Content-Type": found.type,
+            "Content-Range": `bytes ${start}-${end}/${body.length}`,
+            "Accept-Ranges": "bytes",
+          });
+          response.end(body.subarray(start, end + 1));
+          return;
+        }
+        response.writeHead(200, { "Content-Type": found.type, "Accept-Ranges": "bytes" });
+        response.end(body);
       },
       () => {
         response.writeHead(500);
@@ -53,6 +77,11 @@ export function serveLocalSite(pages: Record<string, string>): Promise<LocalSite
     const body = pages[path];
     return body === undefined ? null : { type: TYPES[".html"]!, body };
   });
+}
+
+/** Fixed files (any type) by path. */
+export function serveFiles(files: Record<string, Served>): Promise<LocalSite> {
+  return serve(async (path) => files[path] ?? null);
 }
 
 /** The files of a folder under a URL prefix such as "/demo/" (index.html for the prefix itself). */

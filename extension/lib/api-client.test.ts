@@ -164,3 +164,29 @@ describe("ApiClient CSRF", () => {
     expect(h.apiCalls()[0]?.headers["Content-Type"]).toBe("application/json");
   });
 });
+
+describe("ApiClient subtitle downloads", () => {
+  it("asks for the file with its query and answers its text, type and suggested name", async () => {
+    const vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHola\n";
+    const { client, apiCalls } = harness([
+      () =>
+        new Response(vtt, {
+          status: 200,
+          headers: {
+            "Content-Type": "text/vtt; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="livedub-abc-translation-es.vtt"',
+          },
+        }),
+    ]);
+    const file = await client.downloadSubtitles("s/1", { format: "vtt", track: "translation" });
+    expect(file).toEqual({ text: vtt, type: "text/vtt", filename: "livedub-abc-translation-es.vtt" });
+    const [call] = apiCalls();
+    expect(call!.url).toBe("http://api.test/api/v1/dubbing/sessions/s%2F1/subtitles?format=vtt&track=translation");
+    expect(call!.headers.Authorization).toBe("Bearer jwt-1");
+  });
+
+  it("turns the server's error into an ApiError with its code", async () => {
+    const { client } = harness([() => apiError(403, "forbidden")]);
+    await expect(client.downloadSubtitles("s1")).rejects.toMatchObject({ status: 403, code: "forbidden" });
+  });
+});

@@ -9,6 +9,7 @@ import type {
   QuotaCheckResponse,
   SessionResponse,
   SessionStatusResponse,
+  SubtitlesQuery,
   UsageSyncRequest,
   UsageSyncResponse,
   VoicesResponse,
@@ -56,6 +57,35 @@ export interface ApiClientOptions {
 }
 
 type Method = "GET" | "POST" | "PUT" | "DELETE";
+
+/** A downloaded text file: its contents, media type and the name the server suggests. */
+export interface TextFile {
+  text: string;
+  type: string;
+  filename: string;
+}
+
+interface Reader<T> {
+  accept: string;
+  read(response: Response): Promise<T>;
+}
+
+const JSON_BODY: Reader<unknown> = {
+  accept: "application/json",
+  read: async (response) => (response.status === 204 ? undefined : await response.json()),
+};
+
+const TEXT_FILE: Reader<TextFile> = {
+  accept: "text/vtt, application/x-subrip, text/plain, application/json",
+  async read(response) {
+    const disposition = response.headers.get("Content-Disposition") ?? "";
+    return {
+      text: await response.text(),
+      type: (response.headers.get("Content-Type") ?? "text/plain").split(";")[0]!.trim(),
+      filename: /filename="([^"]+)"/.exec(disposition)?.[1] ?? "subtitles.txt",
+    };
+  },
+};
 
 interface CachedCsrf {
   token: string;
@@ -115,12 +145,19 @@ export class ApiClient {
     return this.request("GET", "/api/v1/config/extension");
   }
 
+  /** The session's final subtitles so far (or its original transcript) as a WebVTT or SRT file. */
+  downloadSubtitles(sessionId: string, query: SubtitlesQuery = {}): Promise<TextFile> {
+    const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined));
+    const path = `/api/v1/dubbing/sessions/${encodeURIComponent(sessionId)}/subtitles?${params}`;
+    return this.request("GET", path, undefined, TEXT_FILE);
+  }
+
   /** Sends with retries: network errors, 5xx and 429 (honouring Retry-After); never other 4xx. */
-  private async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  private async request<T>(method: Method, path: string, body?: unknown, reader?: Reader<T>): Promise<T> {
     let csrfRefreshed = false;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.send<T>(method, path, body);
+        return await this.send<T>(method, path, body, reader);
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         if (error.code === "csrf_invalid" && !csrfRefreshed) {
@@ -137,9 +174,10 @@ export class ApiClient {
     }
   }
 
-  private async send<T>(method: Method, path: string, body: unknown): Promise<T> {
+  private async send<T>(method: Method, path: string, body: unknown, reader?: Reader<T>): Promise<T> {
+    const { accept, read } = reader ?? (JSON_BODY as Reader<T>);
     const jwt = await this.getToken();
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const headers: Record<string, string> = { Accept: accept };
     if (jwt) headers.Authorization = `Bearer ${jwt}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET") headers["X-CSRF-Token"] = await this.csrfToken(jwt);
@@ -155,9 +193,7 @@ export class ApiClient {
     } catch (cause) {
       throw new ApiError(0, "network_error", `cannot reach ${this.baseUrl}: ${String(cause)}`);
     }
-    if (response.ok) {
-      return (response.status === 204 ? undefined : await response.json()) as T;
-    }
+    if (response.ok) return read(response);
     throw await this.errorFrom(response);
   }
 

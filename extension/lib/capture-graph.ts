@@ -13,9 +13,14 @@ export interface CaptureOptions {
   onFrame: (frame: ArrayBuffer) => void;
 }
 
+/** The longest the monitored original can be held back (synced mode), seconds. */
+const MAX_MONITOR_DELAY_SECONDS = 10;
+
 export interface CaptureGraph {
   /** Gain on the original audio the user hears (null when not monitored). */
   readonly monitorGain: GainNode | null;
+  /** Holds the original the user hears back (synced mode); the capture is never delayed. */
+  readonly monitorDelay: DelayNode | null;
   /** Sends the final partial frame; resolves once it has been delivered. */
   flush(): Promise<void>;
   disconnect(): void;
@@ -47,13 +52,16 @@ export async function startCapture(
   source.connect(worklet);
 
   let monitorGain: GainNode | null = null;
+  let monitorDelay: DelayNode | null = null;
   if (options.monitor) {
     monitorGain = context.createGain();
-    source.connect(monitorGain).connect(context.destination);
+    monitorDelay = context.createDelay(MAX_MONITOR_DELAY_SECONDS);
+    source.connect(monitorDelay).connect(monitorGain).connect(context.destination);
   }
 
   return {
     monitorGain,
+    monitorDelay,
     flush: () =>
       new Promise<void>((resolve) => {
         // A suspended or closing context never answers: do not hold up the stop.
@@ -66,6 +74,7 @@ export async function startCapture(
       }),
     disconnect() {
       source.disconnect();
+      monitorDelay?.disconnect();
       monitorGain?.disconnect();
       worklet.port.onmessage = null;
     },

@@ -95,4 +95,28 @@ describe("DubPlayer", () => {
     context.started[0]!.source.onended?.();
     expect(activity).toEqual([true, false]);
   });
+
+  it("synced: holds a segment until its moment, then plays its chunks gap-free", () => {
+    const { context, player, activity } = setup();
+    player.enqueue(chunk(4, 0, 0.5), 2.0);
+    player.enqueue(chunk(4, 1, 0.5), 2.0);
+    expect(context.started).toHaveLength(0);
+    expect(activity).toEqual([]); // nothing plays yet: the original is not ducked early
+    context.currentTime = 1.75;
+    vi.advanceTimersByTime(1750);
+    expect(context.started.map((s) => s.at)).toEqual([2.0]);
+    context.currentTime = 2.3;
+    vi.advanceTimersByTime(600);
+    expect(context.started.map((s) => [s.label, s.at])).toEqual([
+      [label(4, 0), 2.0],
+      [label(4, 1), 2.5],
+    ]);
+  });
+
+  it("synced: a segment whose moment has passed plays at once", () => {
+    const { context, player } = setup();
+    context.currentTime = 5;
+    player.enqueue(chunk(7, 0, 0.5), 3.0);
+    expect(context.started.map((s) => s.at)).toEqual([5]);
+  });
 });

@@ -13,6 +13,8 @@ interface QueuedChunk {
   segment: number;
   chunk: number;
   buffer: AudioBuffer;
+  /** Not before this context time (synced mode: when the held-back picture shows its speech). */
+  notBefore: number;
 }
 
 function before(a: { segment: number; chunk: number }, b: { segment: number; chunk: number }) {
@@ -52,11 +54,12 @@ export class DubPlayer {
     private readonly onActiveChange: (active: boolean) => void,
   ) {}
 
-  enqueue(event: AudioEvent): void {
+  /** Queues a chunk; in synced mode `notBefore` (context seconds) holds its segment back. */
+  enqueue(event: AudioEvent, notBefore = 0): void {
     const item = { segment: event.segment, chunk: event.chunk };
     // A replayed or late chunk for a position already played would be heard out of order.
     if (this.last && !before(this.last, item)) return;
-    const queued: QueuedChunk = { ...item, buffer: decodeAudioEvent(this.context, event) };
+    const queued: QueuedChunk = { ...item, buffer: decodeAudioEvent(this.context, event), notBefore };
     const at = this.pending.findIndex((p) => before(queued, p));
     this.pending.splice(at === -1 ? this.pending.length : at, 0, queued);
     this.pump();
@@ -78,12 +81,13 @@ export class DubPlayer {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     const now = this.context.currentTime;
-    while (this.pending.length > 0 && this.scheduledUntil - now <= SCHEDULE_AHEAD_SECONDS) {
+    const startOf = (next: QueuedChunk) => Math.max(now, this.scheduledUntil, next.notBefore);
+    while (this.pending.length > 0 && startOf(this.pending[0]!) - now <= SCHEDULE_AHEAD_SECONDS) {
       const next = this.pending.shift()!;
       const source = this.context.createBufferSource();
       source.buffer = next.buffer;
       source.connect(this.destination);
-      const startAt = Math.max(now, this.scheduledUntil);
+      const startAt = startOf(next);
       source.start(startAt);
       this.scheduledUntil = startAt + next.buffer.duration;
       this.last = { segment: next.segment, chunk: next.chunk };
@@ -96,7 +100,7 @@ export class DubPlayer {
       this.setActive(true);
     }
     if (this.pending.length > 0) {
-      const waitMs = (this.scheduledUntil - SCHEDULE_AHEAD_SECONDS - now) * 1000;
+      const waitMs = (startOf(this.pending[0]!) - SCHEDULE_AHEAD_SECONDS - now) * 1000;
       this.timer = setTimeout(() => this.pump(), Math.max(0, waitMs));
     } else if (this.playing.size === 0) {
       this.setActive(false);

@@ -1,6 +1,6 @@
 // The settings controls shared by the popup and the demo page: mode, dub and
 // subtitle languages (from the server's config), voice (from /voices),
-// bilingual lines and the ducking level.
+// bilingual lines, the ducking level and synced mode.
 import type { ExtensionConfig, VoiceOption } from "../types/api";
 import { element, field } from "./dom";
 import { unservedNotice } from "./language-pairs";
@@ -9,6 +9,8 @@ import type { Mode, UserSettings } from "./user-settings";
 export interface SettingsFormOptions {
   config: ExtensionConfig;
   settings: UserSettings;
+  /** Offer synced mode (the extension holds a page's video back; the demo page has none). */
+  syncable?: boolean;
   loadVoices: (language: string) => Promise<VoiceOption[]>;
   onChange: (settings: UserSettings) => void;
   /** The language the show speaks, for the notice about pairs no engine serves. */
@@ -61,14 +63,20 @@ export function renderSettingsForm(root: HTMLElement, options: SettingsFormOptio
     value: String(settings.duckLevel),
   });
 
-  const dubFields = [field("Dub language", dubLanguage), field("Voice", voice), field("Original volume under the dub", duck)];
+  const synced = element("input", { type: "checkbox", name: "synced", checked: settings.synced });
+  const dubFields = [
+    field("Dub language", dubLanguage),
+    field("Voice", voice),
+    field("Original volume under the dub", duck),
+  ];
+  const syncField = element("label", { className: "field inline" }, synced, "Synced: hold the video back so the dub lands on the lips");
   const subtitleFields = [
     field("Subtitle language", subtitleLanguage),
     element("label", { className: "field inline" }, bilingual, "Show the original line too"),
   ];
   const pairNotice = element("p", { className: "notice pair-notice" });
   pairNotice.setAttribute("role", "status");
-  root.replaceChildren(modes, ...dubFields, ...subtitleFields, pairNotice);
+  root.replaceChildren(modes, ...dubFields, ...subtitleFields, ...(options.syncable ? [syncField] : []), pairNotice);
 
   const refreshEnabled = (): void => {
     for (const f of dubFields) f.hidden = settings.mode === "subtitles";
@@ -116,6 +124,7 @@ export function renderSettingsForm(root: HTMLElement, options: SettingsFormOptio
   voice.addEventListener("change", () => update({ voiceId: voice.value === "" ? null : voice.value }));
   bilingual.addEventListener("change", () => update({ bilingual: bilingual.checked }));
   duck.addEventListener("input", () => update({ duckLevel: Number(duck.value) }));
+  synced.addEventListener("change", () => update({ synced: synced.checked }));
 
   refreshEnabled();
   void refreshVoices();

@@ -11,6 +11,8 @@ export interface StreamPlan {
   reconnect: ReconnectPolicy;
   /** Volume of the original while the dub speaks, 0..1. */
   duckLevel: number;
+  /** Hold the page back by the measured delay so the dub lands on the lips. */
+  synced: boolean;
 }
 
 export function streamPlan(
@@ -26,6 +28,7 @@ export function streamPlan(
     frameMs: config.frame_ms,
     reconnect: buildConfig.reconnect,
     duckLevel: settings.duckLevel,
+    synced: settings.synced,
   };
 }
 

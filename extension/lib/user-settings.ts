@@ -16,6 +16,8 @@ export interface UserSettings {
   bilingual: boolean;
   /** Volume of the original audio while the dub speaks, 0..1. */
   duckLevel: number;
+  /** Synced mode: hold the page's picture and sound back so the dub lands on the lips. */
+  synced: boolean;
 }
 
 export const SETTINGS_KEY = "livedub.settings";
@@ -27,6 +29,7 @@ const baseSettings: UserSettings = {
   voiceId: null,
   bilingual: false,
   duckLevel: 0.2,
+  synced: false,
 };
 
 /** Stored settings, with languages the backend does not (or no longer) offer replaced. */

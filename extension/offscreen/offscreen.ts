@@ -48,7 +48,8 @@ async function start(command: StartCommand): Promise<void> {
     // Capturing mutes the tab: monitoring through the graph keeps the show audible.
     source: context.createMediaStreamSource(stream),
     monitor: true,
-    onEvent: (event) => report({ kind: "session-event", tabId, event }),
+    onEvent: (event, showAtMs) => report({ kind: "session-event", tabId, event, showAtMs }),
+    onSyncDelay: (delayMs) => report({ kind: "sync-delay", tabId, delayMs }),
     onFrameSent: (seconds) => (unreportedSeconds += seconds),
     onClosed: (closed) => {
       reportProgress();
@@ -88,6 +89,9 @@ chrome.runtime.onMessage.addListener((message: OffscreenCommand, _sender, sendRe
       return true;
     case "offscreen-duck-level":
       running?.session.setDuckLevel(message.duckLevel);
+      return false;
+    case "offscreen-synced":
+      running?.session.setSynced(message.synced);
       return false;
     default:
       return false;

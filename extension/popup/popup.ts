@@ -1,10 +1,12 @@
-// Popup: sign in, usage meter, settings, start/stop for the current tab.
+// Popup: sign in, usage meter, settings, start/stop for the current tab, synced
+// mode's measured delay, and the session's subtitles to download.
 import { buildConfig } from "../lib/build-config";
 import { byId, element, field, statusLine } from "../lib/dom";
 import { extensionServices } from "../lib/extension-services";
 import { renderSettingsForm } from "../lib/settings-form";
 import { isSupportedUrl } from "../lib/site-match";
 import { sourceLanguageOf } from "../lib/stream-plan";
+import { renderSubtitleDownload } from "../lib/subtitle-download";
 import { describeUsage, type UsageSnapshot, usageFrom } from "../lib/usage-snapshot";
 import { loadSettings, saveSettings } from "../lib/user-settings";
 import type { ExtensionConfig } from "../types/api";
@@ -19,6 +21,10 @@ const usageText = byId("usage-text", HTMLParagraphElement);
 const settingsRoot = byId("settings", HTMLElement);
 const toggle = byId("toggle", HTMLButtonElement);
 const siteNote = byId("site-note", HTMLParagraphElement);
+const syncNote = byId("sync-note", HTMLParagraphElement);
+const keep = byId("keep", HTMLElement);
+/** While the popup is open, the session's measured delay and usage are refreshed this often. */
+const REFRESH_MS = 2000;
 
 let config: ExtensionConfig | null = null;
 let state: WorkerState | null = null;
@@ -60,6 +66,29 @@ function renderUsage(usage: UsageSnapshot | null): void {
   usageText.textContent = describeUsage(usage);
 }
 
+let keptFor: string | null = null;
+
+function renderKeep(): void {
+  const last = state?.signedInAs ? (state.lastSession ?? null) : null;
+  keep.hidden = last === null;
+  if (last === null || keptFor === last.sessionId) return;
+  keptFor = last.sessionId;
+  renderSubtitleDownload(keep, {
+    translation: last.subtitles,
+    download: (query) => services.api.downloadSubtitles(last.sessionId, query),
+    onError: (message) => say(message, "error"),
+  });
+}
+
+function renderSync(settingsSynced: boolean): void {
+  const running = state?.session ?? null;
+  syncNote.hidden = running === null || !settingsSynced;
+  const delay = state?.syncDelayMs ?? null;
+  syncNote.textContent =
+    delay === null ? "Synced: measuring the delay…" : `Synced: the video is held back ${(delay / 1000).toFixed(1)} s`;
+  syncNote.dataset.delayMs = delay === null ? "" : String(delay);
+}
+
 async function renderSession(): Promise<void> {
   const running = state?.session ?? null;
   toggle.textContent = running ? "Stop" : "Start";
@@ -79,9 +108,13 @@ async function renderSession(): Promise<void> {
     : "";
 }
 
+let synced = false;
+
 function render(): void {
   renderAccount();
   renderUsage(state?.usage ?? null);
+  renderKeep();
+  renderSync(synced);
   void renderSession();
   if (state?.lastError) say(state.lastError, "error");
 }
@@ -91,6 +124,11 @@ async function act(request: PopupRequest): Promise<void> {
   const reply = await ask(request);
   say(reply.ok ? null : reply.error, "error");
   render();
+  if (request.kind === "sign-in" || request.kind === "sign-out") {
+    // This page's client cached the token it had (none): the voices need the new one.
+    services.reloadToken();
+    if (reply.ok) await loadConfig();
+  }
 }
 
 toggle.addEventListener("click", async () => {
@@ -109,20 +147,39 @@ async function loadConfig(): Promise<void> {
   }
   if (!state?.lastError) say(null);
   const settings = await loadSettings(services.store, config);
+  synced = settings.synced;
+  renderSync(synced);
   const loaded = config;
   renderSettingsForm(settingsRoot, {
     config,
     settings,
-    loadVoices: async (language) => (await services.api.getVoices(language)).voices,
+    syncable: true,
+    // Signed out, the server lists no voices (401): the default voice until sign-in.
+    loadVoices: async (language) => (state?.signedInAs ? (await services.api.getVoices(language)).voices : []),
     sourceLanguage: () => sourceLanguageOf(loaded),
     onChange: (next) => {
       void saveSettings(services.store, next);
+      synced = next.synced;
+      renderSync(synced);
       if (state?.session) {
-        const command: OffscreenCommand = { kind: "offscreen-duck-level", duckLevel: next.duckLevel };
-        chrome.runtime.sendMessage(command).catch(() => undefined);
+        const commands: OffscreenCommand[] = [
+          { kind: "offscreen-duck-level", duckLevel: next.duckLevel },
+          { kind: "offscreen-synced", synced: next.synced },
+        ];
+        for (const command of commands) chrome.runtime.sendMessage(command).catch(() => undefined);
       }
     },
   });
+}
+
+/** The session's delay, the usage and the download can change while the popup is open. */
+async function refresh(): Promise<void> {
+  const signedIn = state?.signedInAs ?? null;
+  await ask({ kind: "get-state" });
+  if ((state?.signedInAs ?? null) !== signedIn) return render();
+  renderUsage(state?.usage ?? null);
+  renderKeep();
+  renderSync(synced);
 }
 
 async function refreshUsage(): Promise<void> {
@@ -139,3 +196,4 @@ render();
 await loadConfig();
 await renderSession();
 await refreshUsage();
+setInterval(() => void refresh().catch(() => undefined), REFRESH_MS);

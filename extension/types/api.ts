@@ -132,6 +132,16 @@ export interface ExtensionConfig {
   language_pairs: LanguagePair[];
 }
 
+/** GET /api/v1/dubbing/sessions/{session_id}/subtitles: which file to download. */
+export interface SubtitlesQuery {
+  format?: "vtt" | "srt";
+  /** translation: the subtitles in the session's subtitle language; transcript: the original. */
+  track?: "translation" | "transcript";
+}
+
+/** The media types the subtitles endpoint answers with. */
+export const SUBTITLE_MEDIA_TYPES = { vtt: "text/vtt", srt: "application/x-subrip" } as const;
+
 // --- WebSocket /api/v1/dubbing/ws/{session_id}
 
 export interface AudioFormat {

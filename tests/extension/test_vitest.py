@@ -29,9 +29,7 @@ async def served_openapi(path: Path) -> Path:
 async def test_extension_vitest_suite_passes_against_the_served_spec(tmp_path: Path) -> None:
     npx = require_built_extension()
     spec = await served_openapi(tmp_path / "openapi.json")
-    run = run_vitest(
-        npx, tmp_path / "vitest.json", env={"LIVEDUB_OPENAPI": str(spec)}, timeout=240
-    )
+    run = run_vitest(npx, tmp_path / "vitest.json", env={"LIVEDUB_OPENAPI": str(spec)}, timeout=240)
     assert run.returncode == 0, f"vitest failed:\n{run.output[-6000:]}"
     assert "passed" in run.outcomes.values(), f"vitest ran no test:\n{run.output[-2000:]}"
     assert run.outcomes_of(CONTRACT_TEST) == ["passed"], run.outcomes

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import settings
+from devstack.full_stack import FullStack
 
 EXTENSION = settings.ROOT / "extension"
 
@@ -66,3 +67,24 @@ def run_vitest(
             for test in suite["assertionResults"]:
                 outcomes[test["fullName"]] = test["status"]
     return VitestRun(result.returncode, result.stdout + result.stderr, outcomes)
+
+
+def run_stack_e2e(
+    npx: str,
+    stack: FullStack,
+    work: Path,
+    file: str,
+    env: Mapping[str, str],
+    *,
+    suite: str,
+    tests: int,
+    screenshot: Path,
+    timeout: float,
+) -> None:
+    """Run a browser test file against `stack`: all `tests` of `suite` pass, with a picture."""
+    screenshot.unlink(missing_ok=True)
+    run = run_vitest(npx, work / "vitest.json", file, env=env, timeout=timeout)
+    failure = f"{run.output[-8000:]}\n{stack.log_tails()}"
+    assert run.returncode == 0, f"{file} failed:\n{failure}"
+    assert run.outcomes_of(suite) == ["passed"] * tests, f"{run.outcomes}\n{failure}"
+    assert screenshot.is_file(), f"{file} took no screenshot"

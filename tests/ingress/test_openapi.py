@@ -30,6 +30,7 @@ async def test_the_document_covers_every_endpoint(caller: Caller) -> None:
         ("/api/v1/dubbing/sessions", "post"),
         ("/api/v1/dubbing/sessions/{session_id}", "delete"),
         ("/api/v1/dubbing/sessions/{session_id}", "get"),
+        ("/api/v1/dubbing/sessions/{session_id}/subtitles", "get"),
         ("/api/v1/dubbing/usage/sync", "post"),
         ("/api/v1/dubbing/voices", "get"),
     }
@@ -54,6 +55,10 @@ async def test_the_document_covers_every_endpoint(caller: Caller) -> None:
         "required": True,
         "schema": {"type": "string"},
     }
+    subtitles = document["paths"]["/api/v1/dubbing/sessions/{session_id}/subtitles"]["get"]
+    assert set(subtitles["responses"]["200"]["content"]) == {"text/vtt", "application/x-subrip"}
+    assert [p["name"] for p in subtitles["parameters"]] == ["session_id", "format", "track"]
+    assert {"400", "401", "403", "404", "429"} <= set(subtitles["responses"])
     voices = document["paths"]["/api/v1/dubbing/voices"]["get"]
     assert [p["name"] for p in voices["parameters"]] == ["language"]
     assert "security" not in document["paths"]["/api/v1/config/extension"]["get"]

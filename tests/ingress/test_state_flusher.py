@@ -15,8 +15,17 @@ from state.errors import StateError
 from state.result_routes import ResultRoutes
 from state.scripts import AsyncScriptRunner
 from state.sessions import Sessions
+from state.subtitle_log import LoggedEvent, SubtitleLogs
 from tests.ingress.conftest import StartApp
-from tests.ingress.support import Caller, authenticate, pcm, receive_json, receive_until, ws_path
+from tests.ingress.support import (
+    Caller,
+    authenticate,
+    pcm,
+    receive_json,
+    receive_until,
+    transcript,
+    ws_path,
+)
 from wire.audio import SessionSettings
 
 INTERVAL_S = 0.2
@@ -91,13 +100,17 @@ async def test_changes_are_kept_through_a_redis_outage_and_written_after(
     ingress_cfg: settings.Settings, user: str, runner: AsyncScriptRunner
 ) -> None:
     sessions, routes = Sessions(ingress_cfg), ResultRoutes(ingress_cfg)
+    logs = SubtitleLogs(ingress_cfg)
     sid = f"s-{user}"
     await runner(sessions.create(SessionSettings(session_id=sid, user_id=user, voice="joe")))
-    socket = Socket(StateDelta(sid, user, frames=7, subtitles=1, last_seq=6, cursor=None))
+    delivered = transcript(sid, 0, "hola")
+    socket = Socket(
+        StateDelta(sid, user, 7, 1, last_seq=6, cursor=None, cues=(LoggedEvent.of(delivered),))
+    )
     down = redis.asyncio.Redis.from_url("redis://127.0.0.1:1/0")
     try:
         outage = StateFlusher(
-            lambda deltas: write_state(AsyncScriptRunner(down), sessions, routes, deltas),
+            lambda deltas: write_state(AsyncScriptRunner(down), sessions, routes, logs, deltas),
             {sid: socket},
             INTERVAL_S,
         )
@@ -106,12 +119,15 @@ async def test_changes_are_kept_through_a_redis_outage_and_written_after(
         await down.aclose()
     assert socket.delta is not None and socket.delta.frames == 7  # kept for the next round
     back = StateFlusher(
-        lambda deltas: write_state(runner, sessions, routes, deltas), {sid: socket}, INTERVAL_S
+        lambda deltas: write_state(runner, sessions, routes, logs, deltas),
+        {sid: socket},
+        INTERVAL_S,
     )
     await back.flush()
     session = await runner(sessions.get(sid))
     assert session is not None
     assert (session.audio_chunks_processed, session.last_seq) == (7, 6)
+    assert [e.data for e in await runner(logs.read(sid))] == ["hola"]
     assert socket.delta is None and not socket.refused
 
 

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
 
 import numpy as np
+import pytest
 
-from providers.base import SpeechChunk
+from providers.base import ProviderError, SpeechChunk, TextToSpeech
+from providers.word_errors import word_error_rate, words
+from wire.errors import ErrorCode
 
 T = TypeVar("T")
 
-_WORD = re.compile(r"[\w']+")
+__all__ = [
+    "ENGLISH",
+    "assert_a_stall_is_provider_timeout",
+    "assert_speaks_off_the_loop",
+    "collect_speech",
+    "longest_loop_stall",
+    "rms_dbfs",
+    "word_error_rate",
+    "words",
+]
 
 # Plain sentences without numbers (which Whisper writes as digits).
 ENGLISH = (
@@ -24,22 +35,6 @@ ENGLISH = (
     "Please remember to turn off your phone before the show begins.",
     "She opened the window and looked at the children playing outside.",
 )
-
-
-def words(text: str) -> list[str]:
-    """Lower-case words without punctuation."""
-    return _WORD.findall(text.lower())
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """Word-level Levenshtein distance over the reference's length."""
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, ref_word in enumerate(ref, 1):
-        previous, row[0] = row[:], i
-        for j, hyp_word in enumerate(hyp, 1):
-            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ref_word != hyp_word))
-    return row[-1] / max(1, len(ref))
 
 
 def rms_dbfs(pcm: bytes) -> float:
@@ -80,3 +75,19 @@ async def longest_loop_stall(work: Awaitable[T]) -> tuple[T, float]:
         ticker.cancel()
     assert len(gaps) > 10, "the work was too short to tell"
     return result, max(gaps)
+
+
+async def assert_speaks_off_the_loop(tts: TextToSpeech, text: str, language: str) -> None:
+    """Three syntheses at once: the same speech each time, the event loop never held 0.25 s."""
+    spoken, stall = await longest_loop_stall(
+        asyncio.gather(*(collect_speech(tts.synthesize(text, language, None)) for _ in range(3)))
+    )
+    assert len({pcm for pcm, _, _ in spoken}) == 1
+    assert stall < 0.25
+
+
+async def assert_a_stall_is_provider_timeout(tts: TextToSpeech, text: str, language: str) -> None:
+    """`tts` (built with a tiny timeout) fails the call with provider_timeout."""
+    with pytest.raises(ProviderError) as raised:
+        await collect_speech(tts.synthesize(text, language, None))
+    assert raised.value.code is ErrorCode.PROVIDER_TIMEOUT

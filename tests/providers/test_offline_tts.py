@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from providers.espeak_tts import EspeakTextToSpeech
+from providers.kokoro_tts import KokoroTextToSpeech
 from providers.offline_tts import OfflineTextToSpeech
 from providers.piper_tts import PiperTextToSpeech
 from tests.providers.speech import collect_speech
@@ -55,3 +56,36 @@ async def test_the_catalog_lists_piper_first(offline: OfflineTextToSpeech) -> No
     assert {v.provider for v in await offline.voices("he")} == {"espeak"}
     everything = await offline.voices()
     assert {"en", "es", "he"} <= {v.language for v in everything}
+
+
+@pytest.mark.parametrize(
+    ("language", "voice", "engine"),
+    [
+        ("es", None, "kokoro"),
+        ("es", "kokoro:jm_kumo", "kokoro"),
+        ("es", "espeak:es-419", "espeak"),
+        ("es", "piper:en_US-joe-medium", "kokoro"),  # Piper does not speak Spanish
+        ("en", None, "piper"),
+        ("he", None, "espeak"),
+    ],
+)
+def test_with_kokoro_its_languages_go_to_it_first(
+    piper: PiperTextToSpeech,
+    espeak: EspeakTextToSpeech,
+    language: str,
+    voice: str | None,
+    engine: str,
+) -> None:
+    offline = OfflineTextToSpeech(piper, espeak, KokoroTextToSpeech(languages=("es",)))
+    assert offline.name == "kokoro"
+    assert offline.engine_for(language, voice).name == engine
+
+
+async def test_with_kokoro_the_catalog_lists_its_voices_first(
+    piper: PiperTextToSpeech, espeak: EspeakTextToSpeech
+) -> None:
+    offline = OfflineTextToSpeech(piper, espeak, KokoroTextToSpeech(languages=("es",)))
+    spanish = await offline.voices("es")
+    assert spanish[0].id == "kokoro:jf_gongitsune"
+    assert {v.provider for v in spanish} == {"kokoro", "espeak"}
+    assert (await offline.voices("en"))[0].provider == "piper"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
@@ -11,7 +10,12 @@ import pytest
 
 from providers.base import ProviderError
 from providers.piper_tts import PiperTextToSpeech, installed_voices
-from tests.providers.speech import collect_speech, longest_loop_stall, rms_dbfs
+from tests.providers.speech import (
+    assert_a_stall_is_provider_timeout,
+    assert_speaks_off_the_loop,
+    collect_speech,
+    rms_dbfs,
+)
 from wire.errors import ErrorCode
 
 TWO_SENTENCES = "Good evening and welcome. Here is the news from Jerusalem."
@@ -68,17 +72,8 @@ def test_a_voice_directory_adds_voices_with_their_language(tmp_path: Path) -> No
 async def test_concurrent_synthesis_does_not_block_the_event_loop(
     piper: PiperTextToSpeech,
 ) -> None:
-    spoken, stall = await longest_loop_stall(
-        asyncio.gather(
-            *(collect_speech(piper.synthesize(TWO_SENTENCES, "en", None)) for _ in range(3))
-        )
-    )
-    assert len({pcm for pcm, _, _ in spoken}) == 1
-    assert stall < 0.25
+    await assert_speaks_off_the_loop(piper, TWO_SENTENCES, "en")
 
 
 async def test_a_stalled_synthesis_is_provider_timeout() -> None:
-    impatient = PiperTextToSpeech(timeout=0.001)
-    with pytest.raises(ProviderError) as raised:
-        await collect_speech(impatient.synthesize(TWO_SENTENCES, "en", None))
-    assert raised.value.code is ErrorCode.PROVIDER_TIMEOUT
+    await assert_a_stall_is_provider_timeout(PiperTextToSpeech(timeout=0.001), TWO_SENTENCES, "en")

@@ -33,6 +33,18 @@ def test_the_defaults_are_the_offline_engines(monkeypatch: pytest.MonkeyPatch) -
     assert isinstance(registry.voice_catalog(cfg), OfflineTextToSpeech)
 
 
+def test_kokoro_is_the_offline_voice_with_kokoro_in_front(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TTS_PROVIDER", "kokoro")
+    monkeypatch.setenv("KOKORO_VOICE", "jm_kumo")
+    tts = registry.text_to_speech()
+    assert isinstance(tts, OfflineTextToSpeech) and tts.kokoro is not None
+    assert tts.kokoro.choose("es", None) == "jm_kumo"
+    assert tts.engine_for("es", None).name == "kokoro"
+    assert tts.engine_for("en", None).name == "piper"
+
+
 def test_noop_is_selected_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STT_PROVIDER", "noop")
     monkeypatch.setenv("TRANSLATION_PROVIDER", "noop")
@@ -80,7 +92,7 @@ def test_a_cloud_adapter_without_its_key_refuses_to_start() -> None:
 
 def test_an_unknown_name_says_what_there_is() -> None:
     cfg = dataclasses.replace(settings.load(), tts_provider="festival")
-    with pytest.raises(ValueError, match="piper, espeak, elevenlabs, noop"):
+    with pytest.raises(ValueError, match="piper, kokoro, espeak, elevenlabs, noop"):
         registry.text_to_speech(cfg)
 
 
