@@ -3,6 +3,8 @@
     audio records ─ key by session ─ segment (order, dedupe, VAD, usage)
         ├─ usage ticks ─ charge usage ───────────────────────────────┐
         └─ speech segments ─ speech-to-text ─ transcript events ─────┤
+           (or, for a streaming provider, the audio as it arrives and
+            each utterance's end: the session's live stream)
                ├─ [subtitles] translate(subtitle language) ─ subtitle events ─┤
                └─ [dubbing] translate(target language) + text-to-speech ─ audio events ─┤
     all events ─ route and finish (`ended` after the last event) ─ out

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import logging
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,8 @@ from providers.base import (
 )
 from providers.speech_text import spoken
 from wire.audio import SessionSettings
+
+log = logging.getLogger(__name__)
 
 StreamItem = StreamAudio | SpeechSegment | StreamPause | StreamEnd
 StreamOutput = Transcribed | StreamEnd
@@ -240,6 +243,9 @@ class LiveTranscription(StatefulBatchLogic[StreamItem, StreamOutput, LiveTranscr
                 out += self._heard(heard, result)
             if heard.closing is not None and heard.closing.done():
                 self._streams.remove(heard)
+                billed = heard.stream.billed_seconds
+                sid = self._settings.session_id if self._settings else "?"
+                log.info("session %s: provider stream closed after %.1f s billed", sid, billed)
         self._settle()
         if self._ends and not self._streams:
             self._awaited.clear()

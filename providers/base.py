@@ -176,6 +176,11 @@ class SpeechStream(Protocol):
         """The turns (and failures) that arrived since the last call, in order."""
         ...
 
+    @property
+    def billed_seconds(self) -> float:
+        """How long its connections have been open so far: what the provider bills."""
+        ...
+
     async def close(self) -> None:
         """Flush: the last turns arrive (see `take`), then the connection closes."""
         ...
