@@ -113,7 +113,7 @@ async def test_dubbing_speaks_the_translation_in_one_step() -> None:
     out = await _all(dub(_noop_providers(), _transcribed("Good evening everyone.")))
     assert all(isinstance(e, ResultEvent) and e.type == "audio" for e in out)
     chunks = [e for e in out if isinstance(e, ResultEvent)]
-    # 22 characters of noop speech, 1.32 s: a quarter second first, then whole seconds.
+    # 22 characters of noop speech, 1.32 s: a tenth of a second first, then whole seconds.
     assert [e.chunk for e in chunks] == [0, 1, 2]
     assert [e.last_chunk for e in chunks] == [False, False, True]
     assert chunks[0].language == "en" and chunks[0].segment == 4
@@ -147,7 +147,7 @@ async def test_dubbed_audio_leaves_while_the_rest_is_still_being_spoken() -> Non
     assert voice.spoken < 20  # out before the voice was done
     rest = await _all(dubbing)
     pieces = [e for e in [*first, *rest] if isinstance(e, ResultEvent)]
-    assert [round(len(e.data or "") * 3 / 4 / 32000, 2) for e in pieces] == [0.25, 1.0, 0.75]
+    assert [round(len(e.data or "") * 3 / 4 / 32000, 2) for e in pieces] == [0.1, 1.0, 0.9]
     assert pieces[-1].last_chunk and not any(e.last_chunk for e in pieces[:-1])
 
 
