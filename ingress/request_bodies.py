@@ -24,7 +24,7 @@ def _invalid(exc: ValidationError) -> ApiError:
 
 async def read_json(model: type[M]) -> M:
     """The request's JSON body as `model` (an empty body means all defaults)."""
-    raw = await request.get_data(as_text=False)
+    raw = await request.get_data(True, False, False)  # cache, bytes, no form parsing
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
