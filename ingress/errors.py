@@ -75,7 +75,9 @@ async def _api_error(error: ApiError) -> Response:
 
 async def _http_error(error: HTTPException) -> Response:
     code = ErrorCode.NOT_FOUND if error.code == HTTPStatus.NOT_FOUND else ErrorCode.REQUEST_INVALID
-    response = _answer(ApiError(code, error.description or error.name))
+    # Werkzeug's own headers: 405 says which methods the URL allows (Allow).
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    response = _answer(ApiError(code, error.description or error.name, headers=headers))
     response.status_code = error.code or HTTPStatus.BAD_REQUEST
     return response
 
