@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import settings
-from fuzz.ingress_process import served_ingress
+from devstack.ingress_process import served_ingress
 from fuzz.schemathesis_run import FuzzOutcome, run_schemathesis
 from ingress.csrf import HEADER as CSRF_HEADER
 from ingress.dev_token import mint_dev_token

@@ -1,4 +1,4 @@
-"""One real ingress (`python -m ingress`) on given Kafka and Redis, for fuzzing from outside."""
+"""A real ingress (`python -m ingress`) as a process on given Kafka and Redis."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from devstack.prereqs import free_port
 from devstack.processes import ManagedProcess, wait_until
 
 
-def _healthy(base_url: str) -> bool:
+def ingress_healthy(base_url: str) -> bool:
+    """True when the ingress at http://host:port answers /healthz."""
     try:
         with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as response:
             return bool(response.status == 200)
@@ -45,7 +46,7 @@ def served_ingress(
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        if not wait_until(lambda: _healthy(base_url), 60):
+        if not wait_until(lambda: ingress_healthy(base_url), 60):
             raise RuntimeError("the ingress did not start:\n" + log_tail(proc.log_file))
         yield base_url
     finally:
