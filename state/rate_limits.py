@@ -1,5 +1,7 @@
 """Per-user rate limits: at most `rate_limit_per_minute` requests in any sliding minute.
 
+A scope may have a limit of its own (stream sockets: `ws_connects_per_minute`).
+
 The window is a zset of accepted request times (`keys.rate_limit`), checked and
 extended in one script, timed by the caller's clock. Refused requests are not
 recorded, so a client that keeps retrying gets in as soon as `retry_after` says.
@@ -47,13 +49,19 @@ class RateLimits:
         self.clock = clock
 
     def allow(
-        self, user_id: str, scope: str = "api", *, now: datetime | None = None
+        self,
+        user_id: str,
+        scope: str = "api",
+        *,
+        now: datetime | None = None,
+        limit: int | None = None,
     ) -> ScriptCall[RateLimitDecision]:
-        """Count one request by the user in `scope` if the window has room."""
+        """Count one request by the user in `scope` if the window (of `limit`) has room."""
+        most = self.limit if limit is None else limit
 
         def parse(reply: list[int]) -> RateLimitDecision:
             allowed, remaining, retry_after_ms = reply
-            return RateLimitDecision(bool(allowed), self.limit, remaining, retry_after_ms)
+            return RateLimitDecision(bool(allowed), most, remaining, retry_after_ms)
 
-        args: list[Arg] = [to_ms(now or self.clock()), self.window_ms, self.limit, uuid.uuid4().hex]
+        args: list[Arg] = [to_ms(now or self.clock()), self.window_ms, most, uuid.uuid4().hex]
         return ScriptCall(_LIMIT, [keys.rate_limit(user_id, scope)], args, parse)
