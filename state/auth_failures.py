@@ -15,24 +15,20 @@ from datetime import datetime, timedelta
 from settings import Settings
 from state import keys
 from state.clock import Clock, to_ms, utc_now
-from state.rate_limits import RateLimitDecision
+from state.rate_limits import RateLimitDecision, SlidingWindow
 from state.scripts import Arg, LuaScript, ScriptCall
 
 _FULL = LuaScript.load("window_full")
 _RECORD = LuaScript.load("window_record")
 
 
-class AuthFailures:
+class AuthFailures(SlidingWindow):
     """Sliding-window counts of failed authentications. Methods return calls for a runner."""
 
     def __init__(
         self, cfg: Settings, clock: Clock = utc_now, window: timedelta = timedelta(minutes=1)
     ) -> None:
-        if cfg.auth_failures_per_minute < 1:
-            raise ValueError("AUTH_FAILURES_PER_MINUTE must be at least 1")
-        self.limit = cfg.auth_failures_per_minute
-        self.window_ms = window // timedelta(milliseconds=1)
-        self.clock = clock
+        super().__init__(cfg.auth_failures_per_minute, "AUTH_FAILURES_PER_MINUTE", clock, window)
 
     def _parse(self, reply: list[int]) -> RateLimitDecision:
         full, count, retry_after_ms = reply

@@ -36,17 +36,24 @@ class RateLimitDecision:
         return -(-self.retry_after_ms // 1000)
 
 
-class RateLimits:
+class SlidingWindow:
+    """At most `limit` events in any `window`, timed by `clock` (the caller's, not Redis's)."""
+
+    def __init__(self, limit: int, setting: str, clock: Clock, window: timedelta) -> None:
+        if limit < 1:
+            raise ValueError(f"{setting} must be at least 1")
+        self.limit = limit
+        self.window_ms = window // timedelta(milliseconds=1)
+        self.clock = clock
+
+
+class RateLimits(SlidingWindow):
     """Sliding-window limits per user and scope. Methods return calls for a runner."""
 
     def __init__(
         self, cfg: Settings, clock: Clock = utc_now, window: timedelta = timedelta(minutes=1)
     ) -> None:
-        if cfg.rate_limit_per_minute < 1:
-            raise ValueError("rate_limit_per_minute must be at least 1")
-        self.limit = cfg.rate_limit_per_minute
-        self.window_ms = window // timedelta(milliseconds=1)
-        self.clock = clock
+        super().__init__(cfg.rate_limit_per_minute, "RATE_LIMIT_PER_MINUTE", clock, window)
 
     def allow(
         self,
