@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="just fuzz", description=__doc__)
     parser.add_argument("--max-examples", type=int, default=500, help="test cases per operation")
     parser.add_argument("--seed", type=int, help="schemathesis's seed, to repeat a run")
-    parser.add_argument("--max-time", type=float, help="time budget for the run, seconds")
+    parser.add_argument(
+        "--max-time", type=float, help="seconds to fuzz: schemathesis repeats until they are spent"
+    )
     parser.add_argument("--url", help="fuzz this running ingress instead (http://host:port)")
     parser.add_argument("--out", type=Path, default=REPORT_DIR, help="where the report goes")
     args = parser.parse_args(argv)
