@@ -73,6 +73,10 @@ replay +files: setup
 bench *args: setup
     {{py}} -m bench "$@"
 
+# schemathesis over the whole OpenAPI document on a real ingress, Kafka and Redis: just fuzz [--max-examples N] [--seed S] [--url URL]
+fuzz *args: setup
+    {{py}} -m fuzz "$@"
+
 # fault drills (kill the flow, restart Kafka and Redis, kill an ingress): lost/duplicated/charged
 drill *args: setup
     {{py}} -m drills "$@"

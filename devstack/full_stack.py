@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import urllib.request
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,18 +15,11 @@ from pathlib import Path
 import settings
 from devstack.ephemeral import CACHE_DIR, log_tail
 from devstack.flow_process import FlowProcess
+from devstack.ingress_process import ingress_healthy
 from devstack.kafka import KafkaBroker, create_topics, fetch_jars
 from devstack.prereqs import free_port
 from devstack.processes import ManagedProcess, wait_until
 from devstack.redis_server import RedisServer
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 class FullStack:
@@ -112,7 +104,7 @@ class FullStack:
             env={**self.env, "INGRESS_INSTANCE": str(index)},
             cwd=settings.ROOT,
         )
-        if not wait_until(lambda: _healthy(self.ingress_url(index)), 60):
+        if not wait_until(lambda: ingress_healthy(self.ingress_url(index)), 60):
             raise RuntimeError(f"ingress {index} did not start; see {proc.log_file}")
 
     def pids(self) -> dict[str, int]:

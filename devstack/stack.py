@@ -21,6 +21,7 @@ from devstack.kafka import KafkaBroker, create_topics, fetch_jars
 from devstack.prereqs import MissingPrerequisite, require_command, require_free_port
 from devstack.processes import ManagedProcess, wait_until
 from devstack.redis_server import RedisServer
+from ingress.client_address import is_loopback
 
 ROOT = settings.ROOT
 RUN_DIR = ROOT / ".run"
@@ -48,6 +49,15 @@ def _http_ok(url: str) -> bool:
         return False
 
 
+def dev_tokens(host: str, asked: str | None) -> str:
+    """DEV_TOKENS for the local ingress: what was asked for, else on for a loopback bind only.
+
+    The demo page's "Get a development token" needs the endpoint, which mints
+    tokens for anyone who reaches it.
+    """
+    return asked or ("1" if is_loopback(host) else "0")
+
+
 def services(cfg: settings.Settings) -> list[Service]:
     """The stack in start order; each one's dependencies come before it."""
     kafka_port = int(cfg.kafka_bootstrap.rsplit(":", 1)[1])
@@ -60,8 +70,10 @@ def services(cfg: settings.Settings) -> list[Service]:
     )
     redis = RedisServer(home=RUN_DIR / "redis", port=redis_port)
     child_env = {**os.environ, "KAFKA_BOOTSTRAP": broker.bootstrap, "REDIS_URL": redis.url}
-    # The demo page's "Get a development token" needs the dev endpoint; DEV_TOKENS=0 keeps it off.
-    ingress_env = {**child_env, "DEV_TOKENS": os.environ.get("DEV_TOKENS") or "1"}
+    ingress_env = {
+        **child_env,
+        "DEV_TOKENS": dev_tokens(cfg.ingress_host, os.environ.get("DEV_TOKENS")),
+    }
     health = f"http://{cfg.ingress_host}:{cfg.ingress_port}/healthz"
 
     def start_kafka(proc: ManagedProcess) -> None:

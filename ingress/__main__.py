@@ -16,6 +16,7 @@ from hypercorn.config import Config
 
 import settings
 from ingress.app import create_app
+from ingress.client_address import is_loopback
 from ingress.gil import quick_thread_switches
 from ingress.ws_compression import decline_compression
 from settings.heap import freeze_startup_objects
@@ -57,6 +58,12 @@ def main() -> None:
     ours.addHandler(handler)
     ours.setLevel(logging.INFO)
     ours.propagate = False
+    host = args.bind.rpartition(":")[0]
+    if cfg.dev_tokens and not is_loopback(host):
+        ours.warning(
+            "DEV_TOKENS is on and %s is not loopback: anyone who reaches it can mint tokens",
+            args.bind,
+        )
     decline_compression()
     app = create_app(cfg)
     freeze_startup_objects()

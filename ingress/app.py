@@ -7,7 +7,6 @@ from collections.abc import AsyncGenerator
 from quart import Quart
 
 import settings
-from ingress.auth import JwtAuth
 from ingress.auth_api import auth_api
 from ingress.config_api import config_api
 from ingress.cors import install_cors
@@ -44,7 +43,6 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     runtime = IngressRuntime(cfg, install_metrics(app), voice_catalog)
     app.extensions[EXTENSION] = runtime
-    JwtAuth(app, runtime.verifier)
     install_cors(app, cfg.cors_origins)
     register_error_handlers(app)
     for blueprint in (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +20,9 @@ from ingress.errors import ApiError
 from wire.errors import ErrorCode
 
 HEADER = "X-CSRF-Token"
+# ASCII digits only, and few of them: str.isdigit() passes "²", which int() refuses,
+# and int() refuses more than 4,300 digits. An expiry needs at most 12 until the year 33658.
+_EXPIRES = re.compile(r"[0-9]{1,12}")
 
 
 class CsrfTokens:
@@ -44,9 +48,13 @@ class CsrfTokens:
         if not token:
             raise ApiError(ErrorCode.CSRF_INVALID, f"missing {HEADER}; GET /api/v1/auth/csrf")
         expires_text, _, signature = token.partition(".")
-        if not expires_text.isdigit() or not hmac.compare_digest(
-            signature, self._signature(user_id, int(expires_text))
-        ):
+        if _EXPIRES.fullmatch(expires_text) is None:
             raise ApiError(ErrorCode.CSRF_INVALID, f"{HEADER} is not valid for this user")
-        if int(expires_text) <= self._clock():
+        expires = int(expires_text)
+        # Bytes, not str: compare_digest refuses str with non-ASCII characters (a header's
+        # bytes arrive as Latin-1 characters).
+        expected = self._signature(user_id, expires).encode()
+        if not hmac.compare_digest(signature.encode(), expected):
+            raise ApiError(ErrorCode.CSRF_INVALID, f"{HEADER} is not valid for this user")
+        if expires <= self._clock():
             raise ApiError(ErrorCode.CSRF_INVALID, f"{HEADER} expired; fetch a new one")

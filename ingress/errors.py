@@ -33,6 +33,8 @@ STATUS: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.SESSION_LIMIT: HTTPStatus.CONFLICT,
     ErrorCode.SESSION_ENDED: HTTPStatus.CONFLICT,
     ErrorCode.RATE_LIMITED: HTTPStatus.TOO_MANY_REQUESTS,
+    ErrorCode.AUTH_RATE_LIMITED: HTTPStatus.TOO_MANY_REQUESTS,
+    ErrorCode.AUTH_UNAVAILABLE: HTTPStatus.SERVICE_UNAVAILABLE,
     ErrorCode.PROVIDER_UNAVAILABLE: HTTPStatus.SERVICE_UNAVAILABLE,
     ErrorCode.DEMO_NOT_BUILT: HTTPStatus.SERVICE_UNAVAILABLE,
     ErrorCode.INTERNAL: HTTPStatus.INTERNAL_SERVER_ERROR,
@@ -75,7 +77,9 @@ async def _api_error(error: ApiError) -> Response:
 
 async def _http_error(error: HTTPException) -> Response:
     code = ErrorCode.NOT_FOUND if error.code == HTTPStatus.NOT_FOUND else ErrorCode.REQUEST_INVALID
-    response = _answer(ApiError(code, error.description or error.name))
+    # Werkzeug's own headers: 405 says which methods the URL allows (Allow).
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    response = _answer(ApiError(code, error.description or error.name, headers=headers))
     response.status_code = error.code or HTTPStatus.BAD_REQUEST
     return response
 

@@ -21,13 +21,30 @@ def _minutes(ms: int | None) -> float | None:
 
 
 class RequestModel(BaseModel):
-    """Request bodies refuse fields they do not know (a typo should not pass silently)."""
+    """Request bodies refuse fields they do not know (a typo should not pass silently).
 
-    model_config = ConfigDict(extra="forbid")
+    Strict: a JSON value must have the type the document says (`true` is not 1 minute,
+    "1" is not a number), as the OpenAPI document promises.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class SessionType(RequestModel):
-    """What a session produces: dubbed audio, subtitles, or both."""
+    """What a session produces: dubbed audio, subtitles, or both (not neither)."""
+
+    # Neither is refused (400): the document says so, so that no schema-valid body is.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "not": {
+                "required": ["audio_dubbing"],
+                "properties": {
+                    "audio_dubbing": {"const": False},
+                    "live_subtitles": {"const": False},
+                },
+            }
+        }
+    )
 
     audio_dubbing: bool = True
     live_subtitles: bool = False

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from quart import Blueprint, Quart, current_app
 
+import settings
 from ingress.access import AUTHENTICATED, WRITE_METHODS
 from ingress.errors import STATUS
 from ingress.models import ErrorResponse
@@ -77,7 +78,7 @@ def _error_codes(method: str, authenticated: bool, op: Operation) -> dict[int, l
         codes.append(ErrorCode.REQUEST_INVALID)
     if authenticated:
         codes += [ErrorCode.AUTH_REQUIRED, ErrorCode.AUTH_INVALID, ErrorCode.AUTH_EXPIRED]
-        codes.append(ErrorCode.RATE_LIMITED)
+        codes += [ErrorCode.AUTH_RATE_LIMITED, ErrorCode.AUTH_UNAVAILABLE, ErrorCode.RATE_LIMITED]
         if method in WRITE_METHODS:
             codes.append(ErrorCode.CSRF_INVALID)
     by_status: dict[int, list[str]] = {}
@@ -132,6 +133,26 @@ def _operation(
     return document
 
 
+def _languages(cfg: settings.Settings) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The language fields a session refuses values outside of, by (schema, field)."""
+    return {
+        ("CreateSessionRequest", "source_language"): cfg.source_languages,
+        ("CreateSessionRequest", "target_language"): cfg.supported_languages,
+        ("SessionType", "subtitle_language"): cfg.supported_languages,
+    }
+
+
+def _restrict_languages(schemas: dict[str, Any], cfg: settings.Settings) -> None:
+    """Name the configured languages as an enum: the models allow any code, the app only these."""
+    for (model, name), allowed in _languages(cfg).items():
+        prop = schemas.get(model, {}).get("properties", {}).get(name)
+        if prop is None:
+            continue
+        for variant in prop.get("anyOf", [prop]):
+            if variant.get("type") == "string":
+                variant["enum"] = list(allowed)
+
+
 def openapi_document(app: Quart) -> dict[str, Any]:
     """The document for every described route of the app."""
     described = []
@@ -150,6 +171,8 @@ def openapi_document(app: Quart) -> dict[str, Any]:
     refs, top = models_json_schema(
         sorted(models, key=lambda item: (item[0].__name__, item[1])), ref_template=_REF
     )
+    schemas = top.get("$defs", {})
+    _restrict_languages(schemas, app.config["LIVEDUB"])
     paths: dict[str, dict[str, Any]] = {}
     for rule_text, methods, op, authenticated in described:
         path, params = _path(rule_text)
@@ -167,7 +190,7 @@ def openapi_document(app: Quart) -> dict[str, Any]:
         },
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": top.get("$defs", {}),
+            "schemas": schemas,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},

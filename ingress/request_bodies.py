@@ -24,9 +24,15 @@ def _invalid(exc: ValidationError) -> ApiError:
 
 async def read_json(model: type[M]) -> M:
     """The request's JSON body as `model` (an empty body means all defaults)."""
-    raw = await request.get_data(as_text=True)
+    raw = await request.get_data(True, False, False)  # cache, bytes, no form parsing
     try:
-        return model.model_validate_json(raw or "{}")
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(
+            ErrorCode.REQUEST_INVALID, f"body: not UTF-8 (byte {exc.start}); send JSON"
+        ) from exc
+    try:
+        return model.model_validate_json(text or "{}")
     except ValidationError as exc:
         raise _invalid(exc) from exc
 

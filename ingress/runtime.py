@@ -15,6 +15,7 @@ from quart import current_app
 import settings
 from ingress.audio_publisher import AudioPublisher
 from ingress.auth import JwtVerifier
+from ingress.client_address import trusted_networks
 from ingress.csrf import CsrfTokens
 from ingress.flood_guard import FloodGuard
 from ingress.language_pairs import ServedPairs
@@ -23,6 +24,7 @@ from ingress.results_fanout import ResultsFanout
 from ingress.state_flusher import StateDelta, StateFlusher, StateSource, write_state
 from providers import registry
 from providers.base import VoiceCatalog
+from state.auth_failures import AuthFailures
 from state.errors import StateError
 from state.quotas import Quotas
 from state.rate_limits import RateLimits
@@ -72,6 +74,8 @@ class IngressRuntime:
         self.sessions = Sessions(cfg)
         self.quotas = Quotas(cfg)
         self.rate_limits = RateLimits(cfg)
+        self.auth_failures = AuthFailures(cfg)
+        self.trusted_proxies = trusted_networks(cfg.trusted_proxies)
         self.routes = ResultRoutes(cfg)
         self.subtitle_logs = SubtitleLogs(cfg)
         self.holds = SessionHolds(cfg)

@@ -1,7 +1,10 @@
 """What a client may send on the stream socket: PCM frames and a few JSON control messages.
 
 Binary messages are PCM s16le 16 kHz mono: an even number of bytes, at least
-10 ms and at most 1 s of audio. Text messages are JSON objects with a `type`:
+10 ms and at most 1 s of audio. Text messages are JSON objects with a `type`
+of at most MAX_TEXT_CHARS characters. A message over its limit is `too_large`:
+the socket closes 1009 (message too big), as Hypercorn closes it for anything
+over 1 MiB, which never reaches the app. Other bad messages are answered and dropped:
 
     {"type": "auth", "token": "<JWT>", "last_event_id": "<id>"?}   first, exactly once
     {"type": "ping"} | {"type": "pause"} | {"type": "resume"} | {"type": "end"}
@@ -25,12 +28,13 @@ EVENT_ID = Annotated[str, Field(min_length=1, max_length=512)]
 
 
 class Rejected(Exception):
-    """A message the socket answers with an `error` event (and otherwise ignores)."""
+    """A message the socket answers with an `error` event; one `too_large` also closes it."""
 
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str, *, too_large: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.too_large = too_large
 
 
 def check_frame(pcm: bytes) -> None:
@@ -42,7 +46,11 @@ def check_frame(pcm: bytes) -> None:
             ErrorCode.FRAME_TOO_SMALL, f"frames hold at least 10 ms ({MIN_FRAME_BYTES} B)"
         )
     if len(pcm) > MAX_FRAME_BYTES:
-        raise Rejected(ErrorCode.FRAME_TOO_LARGE, f"frames hold at most 1 s ({MAX_FRAME_BYTES} B)")
+        raise Rejected(
+            ErrorCode.FRAME_TOO_LARGE,
+            f"frames hold at most 1 s ({MAX_FRAME_BYTES} B)",
+            too_large=True,
+        )
 
 
 def frame_ms(pcm: bytes) -> float:
@@ -98,7 +106,11 @@ _MESSAGES: TypeAdapter[ClientMessage] = TypeAdapter(
 def parse_message(text: str) -> ClientMessage:
     """A control message, or Rejected(message_invalid) saying what is wrong."""
     if len(text) > MAX_TEXT_CHARS:
-        raise Rejected(ErrorCode.MESSAGE_INVALID, "control message too long")
+        raise Rejected(
+            ErrorCode.MESSAGE_INVALID,
+            f"control messages hold at most {MAX_TEXT_CHARS} characters",
+            too_large=True,
+        )
     try:
         return _MESSAGES.validate_json(text)
     except ValidationError as exc:

@@ -3,7 +3,11 @@
 1. The first message authenticates, `{"type": "auth", "token": ..., "last_event_id"?}`,
    within WS_AUTH_TIMEOUT_SECONDS (else close 4001). A bad token closes 4003
    (auth_invalid/auth_expired); a missing session 4004; another user's 4003
-   (forbidden); an ended one 4005. Each close follows an `error` event.
+   (forbidden); an ended one 4005. Each close follows an `error` event. Failed
+   authentications count per client address (`ingress.auth_guard`): past the
+   limit, 4030 auth_rate_limited; a user's connects past WS_CONNECTS_PER_MINUTE,
+   4030 rate_limited (both events carry `retry_after_seconds`); signing keys
+   that cannot be fetched, 1013 auth_unavailable.
 2. The socket registers for its session's results here, the start record (the
    session's settings, the user's tier, this socket's reply partition) goes to
    the audio topic, and the client gets status `connected`. With
@@ -12,7 +16,11 @@
    session's next sequence number (continuing after a reconnect); status
    `streaming` answers the first one (and the first after a `pause`). A bad
    frame or message gets an `error` event and is dropped; the socket stays
-   open unless bad messages keep coming (close 4400).
+   open unless bad messages keep coming (close 4400). A message over its size
+   limit (a frame over 1 s, a control message over 16,384 characters) closes
+   the socket 1009 after its error event (frame_too_large, message_invalid),
+   as Hypercorn closes 1009 a message over 1 MiB; what was accepted before
+   it is delivered first.
 4. Results arrive in order, once each. The flow's `ended` is sent and the
    socket closes 1000; its quota_exceeded error is sent and the socket closes
    4029. A client that does not read is closed 4408 (slow_consumer); audio
@@ -41,6 +49,7 @@ from quart import Blueprint, websocket
 from redis.exceptions import RedisError
 
 from ingress.auth import AuthError, Identity
+from ingress.auth_guard import FORWARDED_FOR, authenticate, caller_address, record_failure
 from ingress.replay import after_last_seen, plan_replay, read_missed
 from ingress.results_fanout import Interruption, ResultMessage, Subscription, local_text
 from ingress.runtime import IngressRuntime, current_runtime
@@ -76,6 +85,11 @@ INVALID_WINDOW_S = 10.0
 # frames, 100 s of audio): a reconnect's numbers never collide with a lost stream's.
 SEQ_RESUME_GAP = 10_000
 CLOSE_TIMEOUT_S = 2.0
+_AUTH_FIRST = 'the first message must be {"type": "auth", "token": "<JWT>"}'
+_AUTH_CLOSES = {
+    ErrorCode.AUTH_RATE_LIMITED: CloseCode.RATE_LIMITED,
+    ErrorCode.AUTH_UNAVAILABLE: CloseCode.TRY_AGAIN_LATER,
+}
 
 
 @dataclass(frozen=True)
@@ -163,9 +177,14 @@ class StreamConnection:
     # -- authentication --------------------------------------------------------
 
     async def _authenticate(self) -> _Hello | None:
+        rt = self.rt
+        address = caller_address(
+            rt, websocket.remote_addr, websocket.headers.getlist(FORWARDED_FOR)
+        )
         try:
             first = await asyncio.wait_for(websocket.receive(), self.cfg.ws_auth_timeout_seconds)
         except TimeoutError:
+            await record_failure(rt, address)
             seconds = self.cfg.ws_auth_timeout_seconds
             await self._refuse(
                 CloseCode.AUTH_TIMEOUT, ErrorCode.AUTH_TIMEOUT, f"authenticate within {seconds} s"
@@ -175,19 +194,25 @@ class StreamConnection:
             message = parse_message(first) if isinstance(first, str) else None
         except Rejected:
             message = None
-        if not isinstance(message, AuthMessage):
+        token = message.token if isinstance(message, AuthMessage) else None
+        try:
+            identity = await authenticate(rt, token, address, _AUTH_FIRST)
+        except AuthError as exc:
+            close = _AUTH_CLOSES.get(exc.code, CloseCode.AUTH_INVALID)
+            await self._refuse(close, exc.code, exc.message, exc.retry_after_seconds)
+            return None
+        assert isinstance(message, AuthMessage)
+        most = self.cfg.ws_connects_per_minute
+        connects = await rt.run(rt.rate_limits.allow(identity.user_id, "ws_connect", limit=most))
+        if not connects.allowed:
             await self._refuse(
-                CloseCode.AUTH_INVALID,
-                ErrorCode.AUTH_REQUIRED,
-                'the first message must be {"type": "auth", "token": "<JWT>"}',
+                CloseCode.RATE_LIMITED,
+                ErrorCode.RATE_LIMITED,
+                f"more than {most} stream connections a minute",
+                max(connects.retry_after_seconds, 1),
             )
             return None
-        try:
-            identity = self.rt.verifier.verify(message.token)
-        except AuthError as exc:
-            await self._refuse(CloseCode.AUTH_INVALID, exc.code, exc.message)
-            return None
-        session = await self.rt.run(self.rt.sessions.get(self.session_id))
+        session = await rt.run(rt.sessions.get(self.session_id))
         if session is None:
             await self._refuse(
                 CloseCode.SESSION_NOT_FOUND, ErrorCode.SESSION_NOT_FOUND, "no such session"
@@ -204,9 +229,18 @@ class StreamConnection:
             return _Hello(identity, session, message.last_event_id)
         return None
 
-    async def _refuse(self, close: CloseCode, code: ErrorCode, message: str) -> None:
+    async def _refuse(
+        self,
+        close: CloseCode,
+        code: ErrorCode,
+        message: str,
+        retry_after_seconds: int | None = None,
+    ) -> None:
         self.rt.metrics.errors.labels(code=code.value).inc()
-        await websocket.send(local_text(error_event(self.session_id, code, message)))
+        error = error_event(self.session_id, code, message)
+        if retry_after_seconds is not None:
+            error = dataclasses.replace(error, extra={"retry_after_seconds": retry_after_seconds})
+        await websocket.send(local_text(error))
         await websocket.close(int(close), code.value)
 
     # -- streaming -------------------------------------------------------------
@@ -230,9 +264,9 @@ class StreamConnection:
             # A stream before this one may have published numbers past the recorded
             # last_seq (an ingress that died between flushes): start a fresh block.
             self.next_seq += SEQ_RESUME_GAP
-        settings = dataclasses.replace(
-            hello.session.settings, tier=identity.tier, reply_partition=sub.reply_partition
-        )
+        # The tier the session was created with, whatever the token that streams it
+        # says: a session opened free is metered even when streamed with a premium token.
+        settings = dataclasses.replace(hello.session.settings, reply_partition=sub.reply_partition)
         await rt.publisher.publish(StartRecord(settings, first_seq=self.next_seq))
         self._say("connected")
         self._sender = self._start(self._send_results())
@@ -308,12 +342,12 @@ class StreamConnection:
     async def _on_frame(self, pcm: bytes) -> None:
         assert self.identity is not None
         if self.ending:
-            self._reject(ErrorCode.SESSION_ENDED, "the stream has ended; no more audio")
+            self._reject(Rejected(ErrorCode.SESSION_ENDED, "the stream has ended; no more audio"))
             return
         try:
             check_frame(pcm)
         except Rejected as exc:
-            self._reject(exc.code, exc.message)
+            self._reject(exc)
             return
         if not self.rt.flood_guard.allow(self.identity.user_id, frame_ms(pcm)):
             factor = self.cfg.ws_flood_factor
@@ -344,7 +378,7 @@ class StreamConnection:
         try:
             message = parse_message(text)
         except Rejected as exc:
-            self._reject(exc.code, exc.message)
+            self._reject(exc)
             return
         if isinstance(message, PingMessage):
             self._say("pong")
@@ -362,12 +396,19 @@ class StreamConnection:
             if position is not None:
                 self._cursor = ResultCursor(*position, message.event_id)
         else:
-            self._reject(ErrorCode.MESSAGE_INVALID, "already authenticated")
+            self._reject(Rejected(ErrorCode.MESSAGE_INVALID, "already authenticated"))
 
-    def _reject(self, code: ErrorCode, message: str) -> None:
-        self.rt.metrics.errors.labels(code=code.value).inc()
+    def _reject(self, rejected: Rejected) -> None:
+        if rejected.too_large:  # as Hypercorn answers a message over 1 MiB: close 1009
+            self._close_soon(
+                Closing(
+                    CloseCode.MESSAGE_TOO_BIG, rejected.code.value, rejected.code, rejected.message
+                )
+            )
+            return
+        self.rt.metrics.errors.labels(code=rejected.code.value).inc()
         assert self.sub is not None
-        self.sub.send_local(error_event(self.session_id, code, message))
+        self.sub.send_local(error_event(self.session_id, rejected.code, rejected.message))
         now = time.monotonic()
         self._invalid.append(now)
         while now - self._invalid[0] > INVALID_WINDOW_S:

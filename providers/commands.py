@@ -2,6 +2,12 @@
 
 Subprocesses never block the event loop; a cancelled or timed-out call kills
 its process and reaps it, so nothing outlives the call.
+
+Input is fed by `_feed`, not by `Process.communicate(input)`: under uvloop (the
+ingress's loop) a process that exits without reading its stdin has that pipe
+closed under the writer, and communicate's write raises RuntimeError ("the handler
+is closed"): concurrent voice listings answered 500. A command given no input
+gets /dev/null as its stdin and no pipe at all.
 """
 
 from __future__ import annotations
@@ -14,11 +20,11 @@ from providers.base import ProviderError
 from wire.errors import ErrorCode
 
 
-async def _start(argv: Sequence[str]) -> asyncio.subprocess.Process:
+async def _start(argv: Sequence[str], stdin: bytes) -> asyncio.subprocess.Process:
     try:
         return await asyncio.create_subprocess_exec(
             *argv,
-            stdin=asyncio.subprocess.PIPE,
+            stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
@@ -26,6 +32,21 @@ async def _start(argv: Sequence[str]) -> asyncio.subprocess.Process:
         raise ProviderError(
             ErrorCode.PROVIDER_UNAVAILABLE, f"{argv[0]} is not installed", retryable=False
         ) from None
+
+
+async def _feed(proc: asyncio.subprocess.Process, data: bytes) -> None:
+    """Write `data` to the process's stdin and close it; an engine that stopped reading is fine.
+
+    An engine that died early is reported by its exit status, not here.
+    """
+    pipe = proc.stdin
+    if pipe is None:
+        return
+    if not pipe.is_closing():  # uvloop closes the pipe of a process that has exited
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            pipe.write(data)
+            await pipe.drain()
+    pipe.close()
 
 
 async def _reap(proc: asyncio.subprocess.Process) -> None:
@@ -46,9 +67,9 @@ def _failure(argv: Sequence[str], returncode: int | None, stderr: bytes) -> Prov
 
 async def run_command(argv: Sequence[str], stdin: bytes = b"") -> bytes:
     """Run `argv` with `stdin`, return its stdout; a non-zero exit is `provider_unavailable`."""
-    proc = await _start(argv)
+    proc = await _start(argv, stdin)
     try:
-        stdout, stderr = await proc.communicate(stdin)
+        _, (stdout, stderr) = await asyncio.gather(_feed(proc, stdin), proc.communicate())
     finally:
         await _reap(proc)
     if proc.returncode != 0:
@@ -63,15 +84,11 @@ async def stream_command(
 
     Closing the iterator early kills the process.
     """
-    proc = await _start(argv)
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc = await _start(argv, stdin)
+    assert proc.stdout is not None and proc.stderr is not None
     stderr_task = asyncio.create_task(proc.stderr.read())
     try:
-        proc.stdin.write(stdin)
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            # An engine that died early is reported by its exit status below.
-            await proc.stdin.drain()
-        proc.stdin.close()
+        await _feed(proc, stdin)
         while chunk := await proc.stdout.read(chunk_size):
             yield chunk
         stderr = await stderr_task

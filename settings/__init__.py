@@ -87,6 +87,18 @@ class Settings:
     )
     jwt_public_key_file: str = field(default_factory=lambda: _env("JWT_PUBLIC_KEY_FILE", ""))
     jwt_jwks_file: str = field(default_factory=lambda: _env("JWT_JWKS_FILE", ""))
+    # Keys from a JWKS URL, fetched off the event loop, cached, and fetched again when a
+    # token names a key id the cached set lacks (at most once per JWT_JWKS_REFRESH_SECONDS).
+    jwt_jwks_url: str = field(default_factory=lambda: _env("JWT_JWKS_URL", ""))
+    jwt_jwks_cache_seconds: float = field(
+        default_factory=lambda: _env_float("JWT_JWKS_CACHE_SECONDS", 300.0)
+    )
+    jwt_jwks_refresh_seconds: float = field(
+        default_factory=lambda: _env_float("JWT_JWKS_REFRESH_SECONDS", 10.0)
+    )
+    jwt_jwks_timeout_seconds: float = field(
+        default_factory=lambda: _env_float("JWT_JWKS_TIMEOUT_SECONDS", 5.0)
+    )
     jwt_leeway_seconds: int = field(default_factory=lambda: _env_int("JWT_LEEWAY_SECONDS", 30))
     csrf_secret: str = field(
         default_factory=lambda: _env("CSRF_SECRET", "livedub-local-csrf-secret-change-me"),
@@ -110,6 +122,20 @@ class Settings:
     session_ttl_seconds: int = field(default_factory=lambda: _env_int("SESSION_TTL_SECONDS", 900))
     rate_limit_per_minute: int = field(
         default_factory=lambda: _env_int("RATE_LIMIT_PER_MINUTE", 10)
+    )
+    # Failed authentications (REST 401s, sockets that did not authenticate) per client
+    # address in any minute; past it, that address's authentications get 429 / close 4030.
+    auth_failures_per_minute: int = field(
+        default_factory=lambda: _env_int("AUTH_FAILURES_PER_MINUTE", 30)
+    )
+    # Stream sockets a user may open (authenticated) in any minute.
+    ws_connects_per_minute: int = field(
+        default_factory=lambda: _env_int("WS_CONNECTS_PER_MINUTE", 30)
+    )
+    # Proxies (addresses or networks) whose X-Forwarded-For is believed; empty: none, the
+    # peer address is the client's.
+    trusted_proxies: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("TRUSTED_PROXIES", "")
     )
     supported_languages: tuple[str, ...] = field(
         default_factory=lambda: _env_list("SUPPORTED_LANGUAGES", "en,es")

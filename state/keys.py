@@ -6,6 +6,7 @@
     ld:session:<session>                hash   a session's owner, settings, status, counters
     ld:user:<user>:sessions             zset   the owner's live sessions, score expiry ms
     ld:rate:<user>:<scope>              zset   request times in the sliding window
+    ld:authfail:<address>               zset   failed authentications from a client address
     ld:hold:<session>                   hash   the quota reservation made when the session opened
     ld:route:<session>                  hash   the session's results partition(s) and acked cursor
     ld:subs:<session>                   hash   final subtitles and transcripts delivered, by id
@@ -50,6 +51,11 @@ def user_sessions(user_id: str) -> str:
 def rate_limit(user_id: str, scope: str) -> str:
     """A user's recent requests in one rate-limited scope."""
     return f"{PREFIX}:rate:{user_id}:{scope}"
+
+
+def auth_failures(address: str) -> str:
+    """Recent failed authentications from one client address (or IPv6 /64)."""
+    return f"{PREFIX}:authfail:{address}"
 
 
 def session_hold(session_id: str) -> str:

@@ -1,5 +1,7 @@
 """Per-user rate limits: at most `rate_limit_per_minute` requests in any sliding minute.
 
+A scope may have a limit of its own (stream sockets: `ws_connects_per_minute`).
+
 The window is a zset of accepted request times (`keys.rate_limit`), checked and
 extended in one script, timed by the caller's clock. Refused requests are not
 recorded, so a client that keeps retrying gets in as soon as `retry_after` says.
@@ -34,26 +36,39 @@ class RateLimitDecision:
         return -(-self.retry_after_ms // 1000)
 
 
-class RateLimits:
+class SlidingWindow:
+    """At most `limit` events in any `window`, timed by `clock` (the caller's, not Redis's)."""
+
+    def __init__(self, limit: int, setting: str, clock: Clock, window: timedelta) -> None:
+        if limit < 1:
+            raise ValueError(f"{setting} must be at least 1")
+        self.limit = limit
+        self.window_ms = window // timedelta(milliseconds=1)
+        self.clock = clock
+
+
+class RateLimits(SlidingWindow):
     """Sliding-window limits per user and scope. Methods return calls for a runner."""
 
     def __init__(
         self, cfg: Settings, clock: Clock = utc_now, window: timedelta = timedelta(minutes=1)
     ) -> None:
-        if cfg.rate_limit_per_minute < 1:
-            raise ValueError("rate_limit_per_minute must be at least 1")
-        self.limit = cfg.rate_limit_per_minute
-        self.window_ms = window // timedelta(milliseconds=1)
-        self.clock = clock
+        super().__init__(cfg.rate_limit_per_minute, "RATE_LIMIT_PER_MINUTE", clock, window)
 
     def allow(
-        self, user_id: str, scope: str = "api", *, now: datetime | None = None
+        self,
+        user_id: str,
+        scope: str = "api",
+        *,
+        now: datetime | None = None,
+        limit: int | None = None,
     ) -> ScriptCall[RateLimitDecision]:
-        """Count one request by the user in `scope` if the window has room."""
+        """Count one request by the user in `scope` if the window (of `limit`) has room."""
+        most = self.limit if limit is None else limit
 
         def parse(reply: list[int]) -> RateLimitDecision:
             allowed, remaining, retry_after_ms = reply
-            return RateLimitDecision(bool(allowed), self.limit, remaining, retry_after_ms)
+            return RateLimitDecision(bool(allowed), most, remaining, retry_after_ms)
 
-        args: list[Arg] = [to_ms(now or self.clock()), self.window_ms, self.limit, uuid.uuid4().hex]
+        args: list[Arg] = [to_ms(now or self.clock()), self.window_ms, most, uuid.uuid4().hex]
         return ScriptCall(_LIMIT, [keys.rate_limit(user_id, scope)], args, parse)

@@ -15,6 +15,8 @@ class ErrorCode(StrEnum):
     AUTH_INVALID = "auth_invalid"
     AUTH_EXPIRED = "auth_expired"
     AUTH_TIMEOUT = "auth_timeout"
+    AUTH_RATE_LIMITED = "auth_rate_limited"  # too many failed authentications from an address
+    AUTH_UNAVAILABLE = "auth_unavailable"  # the signing keys cannot be fetched: try again
     CSRF_INVALID = "csrf_invalid"
     FORBIDDEN = "forbidden"
     RATE_LIMITED = "rate_limited"
@@ -44,6 +46,8 @@ class CloseCode(IntEnum):
 
     NORMAL = 1000
     GOING_AWAY = 1001
+    MESSAGE_TOO_BIG = 1009  # a frame over 1 s or a control message over its limit
+    TRY_AGAIN_LATER = 1013  # the signing keys cannot be fetched now
     AUTH_TIMEOUT = 4001
     AUTH_INVALID = 4003
     SESSION_NOT_FOUND = 4004

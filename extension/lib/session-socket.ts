@@ -43,6 +43,7 @@ const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.sessionEnded,
   CloseCode.quotaExceeded,
   CloseCode.messageInvalid,
+  CloseCode.messageTooBig, // the same message would be refused again
 ]);
 
 /** Remember this many event ids to drop repeats the server replays after a reconnect. */

@@ -5,6 +5,8 @@ export type ErrorCode =
   | "auth_required"
   | "auth_invalid"
   | "auth_expired"
+  | "auth_rate_limited"
+  | "auth_unavailable"
   | "csrf_invalid"
   | "forbidden"
   | "rate_limited"
@@ -191,6 +193,8 @@ export interface ErrorEvent extends Partial<EventBase> {
   type: "error";
   error: string;
   code: string;
+  /** On rate_limited and auth_rate_limited refusals of the socket: when to try again. */
+  retry_after_seconds?: number;
 }
 
 export interface UsageEvent extends Partial<EventBase> {
@@ -209,9 +213,18 @@ export type WebSocketControlMessage =
   | { type: "end" }
   | { type: "ack"; event_id: string };
 
-/** Close codes the server uses; the reconnect policy switches on them. */
+/**
+ * Close codes the server uses; the reconnect policy switches on them. A frame over
+ * 1 s (32,000 B) or a control message over 16,384 characters closes 1009 after its
+ * `error` event (frame_too_large, message_invalid); over 1 MiB, 1009 with no event.
+ * 4030: audio flood, too many connects (rate_limited) or failed authentications
+ * from the address (auth_rate_limited). 1013: signing keys unavailable, retry.
+ */
 export const CloseCode = {
   normal: 1000,
+  goingAway: 1001,
+  messageTooBig: 1009,
+  tryAgainLater: 1013,
   authTimeout: 4001,
   authInvalid: 4003,
   sessionNotFound: 4004,

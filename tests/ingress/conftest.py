@@ -25,6 +25,8 @@ def ingress_cfg(cfg: settings.Settings) -> settings.Settings:
     return dataclasses.replace(
         cfg,
         rate_limit_per_minute=1000,
+        auth_failures_per_minute=1000,
+        ws_connects_per_minute=1000,
         free_minutes_per_day=5.0,
         max_sessions_per_user=3,
         session_reserve_minutes=1.0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import hashlib
@@ -49,8 +50,12 @@ def claims(cfg: settings.Settings, **changes: Any) -> dict[str, Any]:
 
 def refused(verifier: JwtVerifier, token: str) -> ErrorCode:
     with pytest.raises(AuthError) as raised:
-        verifier.verify(token)
+        asyncio.run(verifier.verify(token))
     return raised.value.code
+
+
+def verified(verifier: JwtVerifier, token: str) -> Identity:
+    return asyncio.run(verifier.verify(token))
 
 
 @pytest.fixture
@@ -72,12 +77,12 @@ def rs_cfg(tmp_path: Path) -> settings.Settings:
 
 def test_a_dev_token_verifies_to_its_user_and_tier(hs_cfg: settings.Settings) -> None:
     token = mint_dev_token(hs_cfg, "alice", "premium")
-    assert JwtVerifier(hs_cfg).verify(token) == Identity("alice", "premium")
+    assert verified(JwtVerifier(hs_cfg), token) == Identity("alice", "premium")
 
 
 def test_missing_tier_means_free_and_unknown_tier_is_refused(hs_cfg: settings.Settings) -> None:
     verifier, secret = JwtVerifier(hs_cfg), hs_cfg.jwt_dev_secret
-    assert verifier.verify(jwt.encode(claims(hs_cfg, tier=None), secret)).tier == "free"
+    assert verified(verifier, jwt.encode(claims(hs_cfg, tier=None), secret)).tier == "free"
     assert refused(verifier, jwt.encode(claims(hs_cfg, tier="gold"), secret)) == (
         ErrorCode.AUTH_INVALID
     )
@@ -105,7 +110,7 @@ def test_hs_token_signed_with_the_rsa_public_key_is_refused(rs_cfg: settings.Set
 
 def test_rs256_verifies_with_the_pem_public_key(rs_cfg: settings.Settings) -> None:
     token = jwt.encode(claims(rs_cfg), RSA_KEY, algorithm="RS256")
-    assert JwtVerifier(rs_cfg).verify(token) == Identity("user-1", "premium")
+    assert verified(JwtVerifier(rs_cfg), token) == Identity("user-1", "premium")
 
 
 def test_an_algorithm_outside_the_allowlist_is_refused(rs_cfg: settings.Settings) -> None:
@@ -120,7 +125,7 @@ def test_es256_verifies_with_a_jwks_key_by_kid(tmp_path: Path) -> None:
     cfg = dataclasses.replace(settings.load(), jwt_algorithms=("ES256",), jwt_jwks_file=str(jwks))
     verifier = JwtVerifier(cfg)
     good = jwt.encode(claims(cfg), EC_KEY, algorithm="ES256", headers={"kid": "k1"})
-    assert verifier.verify(good).user_id == "user-1"
+    assert verified(verifier, good).user_id == "user-1"
     unknown = jwt.encode(claims(cfg), EC_KEY, algorithm="ES256", headers={"kid": "k2"})
     assert refused(verifier, unknown) == ErrorCode.AUTH_INVALID
     other_key = ec.generate_private_key(ec.SECP256R1())
@@ -154,7 +159,7 @@ def test_claims_are_checked(
 
 def test_leeway_tolerates_small_clock_skew(hs_cfg: settings.Settings) -> None:
     token = jwt.encode(claims(hs_cfg, exp=int(time.time()) - 2), hs_cfg.jwt_dev_secret)
-    assert JwtVerifier(hs_cfg).verify(token).user_id == "user-1"
+    assert verified(JwtVerifier(hs_cfg), token).user_id == "user-1"
 
 
 def test_a_tampered_token_is_refused(hs_cfg: settings.Settings) -> None:

@@ -68,3 +68,26 @@ async def test_writes_without_a_valid_csrf_token_are_refused(
         path, method=method, headers=caller.headers(await caller.csrf()), json=body
     )
     assert response.status_code != 403
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "\u00b2.signature",  # a digit to str.isdigit(), not to int()
+        "1\u00b2\u00b3.signature",
+        "9" * 5000 + ".signature",  # past int()'s 4,300 digits
+        "99999999999999999999.signature",
+        "1.sign\u00e9ture",  # hmac.compare_digest refuses non-ASCII str
+        "\u0661\u0662.signature",  # Arabic-Indic digits
+    ],
+)
+async def test_forged_expiries_and_signatures_are_refused_not_crashed(
+    caller: Caller, forged: str
+) -> None:
+    tokens = CsrfTokens(settings.load())
+    assert "not valid" in refusal(tokens, "alice", forged)
+    response = await caller.client.post(
+        "/api/v1/dubbing/quota/check", headers=caller.headers(csrf=forged), json={}
+    )
+    assert response.status_code == 403
+    assert (await response.get_json())["error"]["code"] == "csrf_invalid"

@@ -54,9 +54,9 @@ async def test_mints_a_token_for_the_user_and_tier_that_the_api_accepts(
     response = await client.get("/api/v1/dev/token?user=demo&tier=premium")
     assert response.status_code == 200
     token = (await response.get_json())["token"]
-    assert JwtVerifier(dev_cfg).verify(token) == Identity("demo", "premium")
+    assert await JwtVerifier(dev_cfg).verify(token) == Identity("demo", "premium")
     free = await (await client.get("/api/v1/dev/token?user=demo")).get_json()
-    assert JwtVerifier(dev_cfg).verify(free["token"]) == Identity("demo", "free")
+    assert await JwtVerifier(dev_cfg).verify(free["token"]) == Identity("demo", "free")
     csrf = await client.get("/api/v1/auth/csrf", headers={"Authorization": f"Bearer {token}"})
     assert csrf.status_code == 200
     document = await (await client.get("/api/v1/openapi.json")).get_json()

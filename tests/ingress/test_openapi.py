@@ -64,3 +64,22 @@ async def test_the_document_covers_every_endpoint(caller: Caller) -> None:
     assert "security" not in document["paths"]["/api/v1/config/extension"]["get"]
     sync = document["paths"]["/api/v1/dubbing/usage/sync"]["post"]
     assert sync["requestBody"]["required"] is True
+
+
+async def test_the_document_names_the_languages_a_session_accepts(caller: Caller) -> None:
+    schemas = (await (await caller.client.get("/api/v1/openapi.json")).get_json())["components"][
+        "schemas"
+    ]
+    create = schemas["CreateSessionRequest"]["properties"]
+    assert create["source_language"]["enum"] == list(caller.cfg.source_languages)
+    assert create["target_language"]["enum"] == list(caller.cfg.supported_languages)
+    subtitle = schemas["SessionType"]["properties"]["subtitle_language"]["anyOf"]
+    assert {"type": "null"} in subtitle
+    assert [v["enum"] for v in subtitle if v.get("type") == "string"] == [
+        list(caller.cfg.supported_languages)
+    ]
+    # Neither dubbing nor subtitles is refused, and the document says so.
+    assert schemas["SessionType"]["not"]["properties"] == {
+        "audio_dubbing": {"const": False},
+        "live_subtitles": {"const": False},
+    }

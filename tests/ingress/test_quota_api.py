@@ -58,7 +58,16 @@ async def test_usage_sync_answers_the_server_count_and_the_drift(
     assert "resets_at" in synced and synced["daily_limit_minutes"] == 5
 
 
-@pytest.mark.parametrize("body", [{}, {"client_minutes_used": -1}, {"client_minutes_used": "x"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"client_minutes_used": -1},
+        {"client_minutes_used": "x"},
+        {"client_minutes_used": "1"},  # a number in a string is not a number
+        {"client_minutes_used": True},  # nor is a boolean
+    ],
+)
 async def test_usage_sync_refuses_bad_counts(caller: Caller, body: object) -> None:
     status, answer = await caller.call("POST", "/api/v1/dubbing/usage/sync", body)
     assert (status, answer["error"]["code"]) == (400, "request_invalid")

@@ -80,6 +80,7 @@ async def test_bad_bodies_and_languages_are_refused(caller: Caller) -> None:
         ),
         ({"session_type": {"audio_dubbing": False}}, 400, "request_invalid"),
         ({"target_language": 7}, 400, "request_invalid"),
+        ({"session_type": {"audio_dubbing": 1}}, 400, "request_invalid"),  # not a boolean
         ({"unknown_field": 1}, 400, "request_invalid"),
         ([1, 2], 400, "request_invalid"),
     ]
@@ -164,3 +165,5 @@ async def test_unknown_sessions_and_routes_are_404(caller: Caller) -> None:
     response = await caller.client.put("/api/v1/config/extension")
     assert response.status_code == 405
     assert (await response.get_json())["error"]["code"] == "request_invalid"
+    allowed = {m.strip() for m in response.headers["Allow"].split(",")}
+    assert allowed == {"GET", "HEAD", "OPTIONS"}  # RFC 9110: a 405 names them

@@ -91,7 +91,6 @@ async def test_bad_frames_and_messages_are_answered_and_the_socket_stays_open(
         cases: list[tuple[bytes | str, str]] = [
             (b"\x00" * 321, "frame_invalid"),
             (b"\x00" * 318, "frame_too_small"),
-            (b"\x00" * 32002, "frame_too_large"),
             ("{not json", "message_invalid"),
             ('{"type": "dance"}', "message_invalid"),
             ('{"type": "ack"}', "message_invalid"),
@@ -313,14 +312,16 @@ async def test_a_newer_socket_for_the_session_replaces_the_older(caller: Caller)
     assert [f.seq for f in frames] == [0, 1 + SEQ_RESUME_GAP]  # the newer socket: a fresh block
 
 
-@pytest.mark.parametrize("tier", ["free", "premium"])
-async def test_the_start_record_carries_the_tokens_tier(caller: Caller, tier: str) -> None:
-    caller = dataclasses.replace(caller, tier=tier)
-    sid = (await caller.create_session())["session_id"]
+@pytest.mark.parametrize(("created", "streamed"), [("free", "premium"), ("premium", "free")])
+async def test_a_session_keeps_the_tier_it_was_created_with(
+    caller: Caller, created: str, streamed: str
+) -> None:
+    # Opened free, streamed with a premium token of the same user: still metered.
+    sid = (await dataclasses.replace(caller, tier=created).create_session())["session_id"]
     async with caller.client.websocket(ws_path(sid)) as ws:
-        await authenticate(ws, caller)
+        await authenticate(ws, dataclasses.replace(caller, tier=streamed))
     start = (await audio_records(caller.cfg, sid, 1))[0]
-    assert isinstance(start, StartRecord) and start.settings.tier == tier
+    assert isinstance(start, StartRecord) and start.settings.tier == created
 
 
 async def test_a_state_outage_closes_4500_with_an_internal_error(
@@ -332,3 +333,31 @@ async def test_a_state_outage_closes_4500_with_an_internal_error(
         await ws.send(json.dumps({"type": "auth", "token": caller.token}))
         code, before = await closed_with(ws)
     assert (code, [m["code"] for m in before]) == (4500, ["internal"])
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        (pcm(1000) + b"\x00\x00", "frame_too_large"),  # just over 1 s
+        (b"\x00" * (1024 * 1024 - 2), "frame_too_large"),  # just under Hypercorn's 1 MiB
+        (json.dumps({"type": "ping", "pad": "x" * 16_400}), "message_invalid"),
+    ],
+)
+async def test_a_message_over_its_limit_closes_1009_after_what_came_before(
+    caller: Caller, message: bytes | str, code: str
+) -> None:
+    sid = (await caller.create_session())["session_id"]
+    async with caller.client.websocket(ws_path(sid)) as ws:
+        await authenticate(ws, caller)
+        await ws.send(pcm(100))
+        await ws.send(message)
+        closed, before = await closed_with(ws)
+    assert closed == 1009
+    assert [(m["type"], m.get("status") or m.get("code")) for m in before] == [
+        ("status", "streaming"),
+        ("error", code),
+    ]
+    frames = [r for r in await audio_records(caller.cfg, sid, 2) if isinstance(r, AudioFrame)]
+    assert [len(f.pcm) for f in frames] == [3200]  # the frame before it was kept
+    _, read = await caller.call("GET", f"/api/v1/dubbing/sessions/{sid}")
+    assert read["status"] == "active"  # the client may reconnect and go on

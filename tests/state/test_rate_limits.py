@@ -61,3 +61,12 @@ def test_the_sync_runner_limits_too(run_sync: ScriptRunner, state_cfg: Settings,
 def test_a_limit_below_one_is_a_configuration_error(state_cfg: Settings) -> None:
     with pytest.raises(ValueError):
         RateLimits(dataclasses.replace(state_cfg, rate_limit_per_minute=0))
+
+
+async def test_a_scope_may_have_its_own_limit(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    limits = RateLimits(state_cfg)
+    decisions = [await run(limits.allow(user, "ws", now=NOON, limit=2)) for _ in range(3)]
+    assert [(d.allowed, d.limit) for d in decisions] == [(True, 2), (True, 2), (False, 2)]
+    assert (await run(limits.allow(user, now=NOON))).limit == 10
