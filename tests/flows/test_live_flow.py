@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from flows.__main__ import ensure_recovery_dir
 from state.quotas import Quotas
 from state.scripts import ScriptRunner
 from state.usage import Usage
+from tests.support.own_redis import OwnRedis, own_redis
 from tests.support.speech import frames, utterances
 from wire.audio import AudioFrame, AudioRecord, EndRecord, SessionSettings, StartRecord
 from wire.events import ResultEvent
@@ -190,3 +192,50 @@ def test_two_flow_processes_share_the_sessions(
             process.stop()
     for session in sessions:
         assert set(_finals(events, session.session_id, "subtitle")) == {0}
+
+
+def test_a_redis_outage_delays_the_charges_but_no_result_and_no_restart(
+    cfg: settings.Settings, tmp_path: Path, results: ResultReader
+) -> None:
+    with own_redis(tmp_path / "own") as server:
+        cfg = dataclasses.replace(cfg, redis_url=server.url)
+        flow = FlowProcess(cfg, tmp_path / "flow.log", {"SNAPSHOT_INTERVAL_SECONDS": "1"})
+        flow.start()
+        try:
+            _stream_through_an_outage(cfg, flow, server, results)
+        finally:
+            flow.stop()
+
+
+def _stream_through_an_outage(
+    cfg: settings.Settings, flow: FlowProcess, server: OwnRedis, results: ResultReader
+) -> None:
+    session = _session(audio_dubbing=False, tier="free")
+    sid = session.session_id
+    first, second = utterances(*SENTENCES[:2]), utterances(*SENTENCES[2:])
+    head = _frames(session, first)
+    tail = _frames(session, second, first_seq=len(head))
+    produce_records(cfg.kafka_bootstrap, cfg.topic_audio, [StartRecord(session), *head])
+    results.read_until(lambda ev: 1 in _finals(ev, sid, "subtitle"), 90, flow.check_running)
+
+    server.stop()
+    end = EndRecord(sid, len(head) + len(tail) - 1, 0)
+    produce_records(cfg.kafka_bootstrap, cfg.topic_audio, [*tail, end])
+    # Every result comes while Redis is away; only `ended` waits for the last charge.
+    results.read_until(lambda ev: 3 in _finals(ev, sid, "subtitle"), 120, flow.check_running)
+    time.sleep(2)
+    assert not ended(sid)(results.events)
+    # A restart during the outage keeps the charges that wait (they are in the snapshot).
+    flow.kill()
+    flow.start()
+    time.sleep(8)
+    flow.check_running()
+    assert not ended(sid)(results.events)
+    assert "usage ledger unreachable" in flow.tail(400)
+
+    server.start()
+    events = results.read_until(ended(sid), 60, flow.check_running)
+    assert sorted(_finals(events, sid, "transcript")) == [0, 1, 2, 3]
+    streamed_ms = (len(first) + len(second)) // 32
+    assert _usage(cfg, session) == (streamed_ms, streamed_ms)
+    flow.check_running()
