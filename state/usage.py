@@ -69,7 +69,7 @@ class Lease:
     """The answer to `lease`."""
 
     session_id: str
-    granted_ms: int  # what this call added to the session's lease (0: the day is used up)
+    granted_ms: int  # what this call added to the lease (0: the day is used up; < 0: given back)
     lease_ms: int  # the session's lease after this call
     status: QuotaStatus  # the user's day after this call
 
@@ -142,9 +142,12 @@ class Usage:
         wanted_ms: int,
         now: datetime | None = None,
     ) -> ScriptCall[Lease]:
-        """Lease the session up to `wanted_ms` more of today's quota (limited tiers only)."""
-        if wanted_ms <= 0:
-            raise ValueError("a lease must be for more than 0 ms")
+        """Lease the session up to `wanted_ms` more of today's quota (limited tiers only).
+
+        A negative `wanted_ms` gives that much of the session's lease back.
+        """
+        if wanted_ms == 0:
+            raise ValueError("a lease changes by more than 0 ms")
         now = now or self.clock()
         day, limit = utc_day(now), self.policy.limit_ms(tier)
 

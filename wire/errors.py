@@ -37,6 +37,8 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     DEMO_NOT_BUILT = "demo_not_built"
     INTERNAL = "internal"
+    # Redis (sessions, quotas, rate limits) is away: try again shortly.
+    STATE_UNAVAILABLE = "state_unavailable"
 
 
 class CloseCode(IntEnum):
@@ -44,6 +46,7 @@ class CloseCode(IntEnum):
 
     NORMAL = 1000
     GOING_AWAY = 1001
+    TRY_AGAIN_LATER = 1013  # state_unavailable: reconnect after a backoff
     AUTH_TIMEOUT = 4001
     AUTH_INVALID = 4003
     SESSION_NOT_FOUND = 4004

@@ -1,5 +1,6 @@
 -- Lease a streaming session up to `wanted` more ms of its user's day: as much of it as
 -- the limit leaves beside what is charged and what every session holds leased.
+-- A negative `wanted` gives back that much of the lease (audio a socket will not send).
 -- The charges (usage_apply.lua) take from the lease; reservations (holds) are
 -- promises made at session creation and do not limit a lease.
 -- KEYS: ledger hash, day hash, leases zset.
@@ -11,7 +12,12 @@ local day, session = ARGV[4], ARGV[5]
 prune_holds(KEYS[3], now)
 local lease = current_lease(KEYS[1], KEYS[3], day, session)
 local used, leased = used_ms(KEYS[2]), reserved_ms(KEYS[3])
-local granted = math.max(math.min(wanted, limit - used - leased), 0)
+local granted
+if wanted < 0 then
+  granted = math.max(wanted, -lease)
+else
+  granted = math.max(math.min(wanted, limit - used - leased), 0)
+end
 set_lease(KEYS[1], KEYS[3], day, session, lease, lease + granted, tonumber(ARGV[7]),
   tonumber(ARGV[8]))
 redis.call('HSET', KEYS[1], 'user_id', ARGV[6])

@@ -186,6 +186,17 @@ async def test_a_lease_of_yesterday_holds_nothing_today(
     assert (fresh.granted_ms, fresh.lease_ms) == (300_000, 300_000)
 
 
+async def test_a_session_gives_back_what_it_will_not_send(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    usage, session = Usage(state_cfg), new_id("s")
+    await run(usage.lease(session, user, "free", 2_000, NOON))
+    back = await run(usage.lease(session, user, "free", -1_900, NOON))
+    assert (back.granted_ms, back.lease_ms, back.status.reserved_ms) == (-1_900, 100, 100)
+    # Never more than it holds.
+    assert (await run(usage.lease(session, user, "free", -500, NOON))).lease_ms == 0
+
+
 def test_premium_has_nothing_to_lease(state_cfg: Settings, user: str) -> None:
     with pytest.raises(ValueError):
         Usage(state_cfg).lease(new_id("s"), user, "premium", 1_000, NOON)
