@@ -14,7 +14,8 @@ export type ErrorCode =
   | "session_limit"
   | "request_invalid"
   | "language_unsupported"
-  | "internal";
+  | "internal"
+  | "state_unavailable";
 
 /** Body of every non-2xx REST answer. */
 export interface APIError {
@@ -193,6 +194,8 @@ export type WebSocketControlMessage =
 /** Close codes the server uses; the reconnect policy switches on them. */
 export const CloseCode = {
   normal: 1000,
+  /** state_unavailable (Redis is away): reconnect after a backoff. */
+  tryAgainLater: 1013,
   authTimeout: 4001,
   authInvalid: 4003,
   sessionNotFound: 4004,
