@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import urllib.request
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,18 +17,10 @@ from pathlib import Path
 import settings
 from devstack.ephemeral import CACHE_DIR, log_tail
 from devstack.kafka import KafkaBroker, create_topics, fetch_jars
-from devstack.prereqs import free_port
+from devstack.prereqs import free_port, http_ok
 from devstack.processes import wait_until
 from devstack.redis_server import RedisServer
 from devstack.supervision import Program, Supervisor
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 class FullStack:
@@ -120,12 +111,12 @@ class FullStack:
 
     def flow_ready(self, timeout: float) -> bool:
         """Whether the flow answers on its metrics port within `timeout`."""
-        return wait_until(lambda: _answers(self.flow_metrics_url), timeout, interval=0.05)
+        return wait_until(lambda: http_ok(self.flow_metrics_url), timeout, interval=0.05)
 
     def start_ingress(self, index: int) -> None:
         """Start one ingress process as instance `index`."""
         self.supervisor.start_program(f"ingress-{index}")
-        if not wait_until(lambda: _answers(f"{self.ingress_url(index)}/healthz"), 60):
+        if not wait_until(lambda: http_ok(f"{self.ingress_url(index)}/healthz"), 60):
             raise RuntimeError(f"ingress {index} did not start; see {self.log(f'ingress-{index}')}")
 
     def stop_part(self, name: str) -> None:

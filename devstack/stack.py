@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,12 @@ from urllib.parse import urlparse
 
 import settings
 from devstack.kafka import KafkaBroker, create_topics, fetch_jars
-from devstack.prereqs import MissingPrerequisite, require_command, require_free_port
+from devstack.prereqs import (
+    MissingPrerequisite,
+    http_ok,
+    require_command,
+    require_free_port,
+)
 from devstack.processes import ManagedProcess, wait_until
 from devstack.redis_server import RedisServer
 from devstack.supervision import Program, Supervisor
@@ -48,14 +52,6 @@ class Service:
     def name(self) -> str:
         """The program's name."""
         return self.program.name
-
-
-def _http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 def services(cfg: settings.Settings, run_dir: Path = RUN_DIR) -> list[Service]:
@@ -96,13 +92,13 @@ def services(cfg: settings.Settings, run_dir: Path = RUN_DIR) -> list[Service]:
         Service(
             Program("ingress", [python, "-m", "ingress", "--bind", bind], ingress_env, ROOT),
             cfg.ingress_port,
-            lambda: wait_until(lambda: _http_ok(health), 60),
+            lambda: wait_until(lambda: http_ok(health), 60),
             f"http://{bind}",
         ),
         Service(
             Program("flow", [python, "-m", "flows"], flow_env, ROOT),
             cfg.flow_metrics_port,
-            lambda: cfg.flow_metrics_port <= 0 or wait_until(lambda: _http_ok(metrics), 90),
+            lambda: cfg.flow_metrics_port <= 0 or wait_until(lambda: http_ok(metrics), 90),
             metrics if cfg.flow_metrics_port > 0 else "(no metrics port)",
         ),
     ]

@@ -78,7 +78,7 @@ class Supervisor:
         if not self.socket.exists():
             return False
         try:
-            return bool(self._rpc().supervisor.getState()["statename"] == "RUNNING")
+            return bool(self._call("getState")["statename"] == "RUNNING")
         except (OSError, xmlrpc.client.Error):
             return False
 
@@ -103,7 +103,7 @@ class Supervisor:
         if not self.running():
             return False
         pid = self.daemon_pid()
-        self._rpc().supervisor.shutdown()
+        self._call("shutdown")
         if pid is not None:
             wait_until(lambda: not alive(pid), timeout)
         return True
@@ -122,20 +122,20 @@ class Supervisor:
         """Start a stopped program and wait until supervisord counts it as running."""
         if self.state(name).state in ("RUNNING", "STARTING"):
             return
-        self._rpc().supervisor.startProcess(name, True)
+        self._call("startProcess", name, True)
 
     def stop_program(self, name: str) -> None:
         """Stop a program (SIGTERM to its group, SIGKILL after the wait); it stays stopped."""
         if self.state(name).state in ("RUNNING", "STARTING", "BACKOFF"):
-            self._rpc().supervisor.stopProcess(name, True)
+            self._call("stopProcess", name, True)
 
     def state(self, name: str) -> ProgramState:
         """A program's state and pid."""
-        return _program_state(self._rpc().supervisor.getProcessInfo(name))
+        return _program_state(self._call("getProcessInfo", name))
 
     def states(self) -> list[ProgramState]:
         """Every program's state, in configuration order."""
-        return [_program_state(info) for info in self._rpc().supervisor.getAllProcessInfo()]
+        return [_program_state(info) for info in self._call("getAllProcessInfo")]
 
     def pid(self, name: str) -> int | None:
         """The program's pid while it runs."""
@@ -211,9 +211,14 @@ class Supervisor:
             ]
         return "\n".join(lines)
 
-    def _rpc(self) -> Any:
+    def _call(self, method: str, *args: Any) -> Any:
+        """One call of supervisord's XML-RPC interface over its socket."""
         transport = SupervisorTransport(None, None, f"unix://{self.socket}")
-        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+        try:
+            proxy = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+            return getattr(proxy.supervisor, method)(*args)
+        finally:
+            transport.close()
 
 
 def _program_state(info: Mapping[str, Any]) -> ProgramState:
