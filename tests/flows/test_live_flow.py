@@ -118,23 +118,29 @@ def test_killed_flow_resumes_without_losing_segments_or_charging_twice(
         flow.stop()
 
 
+def _first_half(
+    cfg: settings.Settings, flow: FlowProcess, results: ResultReader, session: SessionSettings
+) -> tuple[bytes, bytes, list[AudioRecord]]:
+    """Two sentences streamed and subtitled; the PCM of both halves, the second's frames."""
+    first, second = utterances(*SENTENCES[:2]), utterances(*SENTENCES[2:])
+    head = _frames(session, first)
+    produce_records(cfg.kafka_bootstrap, cfg.topic_audio, [StartRecord(session), *head])
+    sid = session.session_id
+    results.read_until(lambda ev: 1 in _finals(ev, sid, "subtitle"), 90, flow.check_running)
+    return first, second, _frames(session, second, first_seq=len(head))
+
+
 def _kill_and_resume(
     cfg: settings.Settings, flow: FlowProcess, results: ResultReader, replays_all: bool
 ) -> None:
     session = _session(audio_dubbing=False)
     sid = session.session_id
-    first, second = utterances(*SENTENCES[:2]), utterances(*SENTENCES[2:])
-    head = _frames(session, first)
-    tail = _frames(session, second, first_seq=len(head))
     # Kill mid-stream: the first half is processed, the second not yet sent.
-    produce_records(cfg.kafka_bootstrap, cfg.topic_audio, [StartRecord(session), *head])
-    results.read_until(lambda ev: 1 in _finals(ev, sid, "subtitle"), 90, flow.check_running)
+    first, second, tail = _first_half(cfg, flow, results, session)
     flow.kill()
     before = list(results.events)
 
-    produce_records(
-        cfg.kafka_bootstrap, cfg.topic_audio, [*tail, EndRecord(sid, len(head) + len(tail) - 1, 0)]
-    )
+    produce_records(cfg.kafka_bootstrap, cfg.topic_audio, [*tail, EndRecord(sid, tail[-1].seq, 0)])
     flow.start()
     events = results.read_until(ended(sid), 120, flow.check_running)
 
@@ -212,15 +218,10 @@ def _stream_through_an_outage(
 ) -> None:
     session = _session(audio_dubbing=False, tier="free")
     sid = session.session_id
-    first, second = utterances(*SENTENCES[:2]), utterances(*SENTENCES[2:])
-    head = _frames(session, first)
-    tail = _frames(session, second, first_seq=len(head))
-    produce_records(cfg.kafka_bootstrap, cfg.topic_audio, [StartRecord(session), *head])
-    results.read_until(lambda ev: 1 in _finals(ev, sid, "subtitle"), 90, flow.check_running)
+    first, second, tail = _first_half(cfg, flow, results, session)
 
     server.stop()
-    end = EndRecord(sid, len(head) + len(tail) - 1, 0)
-    produce_records(cfg.kafka_bootstrap, cfg.topic_audio, [*tail, end])
+    produce_records(cfg.kafka_bootstrap, cfg.topic_audio, [*tail, EndRecord(sid, tail[-1].seq, 0)])
     # Every result comes while Redis is away; only `ended` waits for the last charge.
     results.read_until(lambda ev: 3 in _finals(ev, sid, "subtitle"), 120, flow.check_running)
     time.sleep(2)
