@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from tests.support.speech import frames, utterances
 from wire.audio import AudioFrame, AudioRecord, EndRecord, SessionSettings, StartRecord
 from wire.events import ResultEvent
 
+OUTAGE_S = 40.0
 SENTENCES = (
     "The weather is nice today.",
     "We are going to the beach this afternoon.",
@@ -221,6 +223,7 @@ def _stream_through_an_outage(
     first, second, tail = _first_half(cfg, flow, results, session)
 
     server.stop()
+    stopped = time.monotonic()
     produce_records(cfg.kafka_bootstrap, cfg.topic_audio, [*tail, EndRecord(sid, tail[-1].seq, 0)])
     # Every result comes while Redis is away; only `ended` waits for the last charge.
     results.read_until(lambda ev: 3 in _finals(ev, sid, "subtitle"), 120, flow.check_running)
@@ -229,10 +232,15 @@ def _stream_through_an_outage(
     # A restart during the outage keeps the charges that wait (they are in the snapshot).
     flow.kill()
     flow.start()
-    time.sleep(8)
-    flow.check_running()
+    # Longer than any retry budget: the flow waits, it does not give up.
+    while time.monotonic() - stopped < OUTAGE_S:
+        flow.check_running()
+        time.sleep(1)
     assert not ended(sid)(results.events)
     assert "usage ledger unreachable" in flow.tail(400)
+    with urllib.request.urlopen(flow.metrics_url, timeout=5) as answer:
+        metrics = answer.read().decode()
+    assert "livedub_flow_usage_charges_waiting 0.0" not in metrics
 
     server.start()
     events = results.read_until(ended(sid), 60, flow.check_running)
