@@ -45,9 +45,6 @@ def build_live_flow() -> Dataflow:
     cfg = settings.load()
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("flows").setLevel(logging.INFO)  # ours; libraries stay at warnings
-    process = int(os.environ.get(PROCESS_ID_ENV, "0"))
-    port = cfg.flow_metrics_port + process if cfg.flow_metrics_port > 0 else 0
-    serve(cfg.flow_metrics_host, port, count_start(cfg.recovery_dir, process))
     flow = Dataflow("livedub")
     messages = op.input(
         "audio_in",
@@ -65,5 +62,9 @@ def build_live_flow() -> Dataflow:
     )
     to_sink = op.key_on("to_sink", events, lambda _event: PART)
     op.output("results_out", to_sink, ResultsSink(cfg.kafka_bootstrap, cfg.topic_results))
+    # Served once the dataflow is built: a restarted flow that answers is past its start-up.
+    process = int(os.environ.get(PROCESS_ID_ENV, "0"))
+    port = cfg.flow_metrics_port + process if cfg.flow_metrics_port > 0 else 0
+    serve(cfg.flow_metrics_host, port, count_start(cfg.recovery_dir, process))
     freeze_startup_objects()
     return flow
