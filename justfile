@@ -15,24 +15,28 @@ setup:
     @devstack/setup.sh
     @extension/build.sh --optional
 
-# start Kafka, Redis, the ingress and the flow (local processes, or compose where Docker runs)
-up: setup
+# install the Debian packages `just up` (or `just test`) needs that are missing: apt-get, sudo when not root
+system-packages purpose="up":
+    @devstack/system-packages.sh {{purpose}}
+
+# start Kafka, Redis, the ingress and the flow under supervisord (or compose where Docker runs)
+up: (system-packages "up") setup
     @{{py}} -m devstack up
 
-# stop what `just up` started, and nothing else
+# stop what `just up` started (its programs and supervisord), and nothing else
 down:
     @if [ -x {{py}} ]; then {{py}} -m devstack down; else echo "nothing to stop (no .venv yet)"; fi
 
-# what runs, where it listens, where its logs are
+# what runs (and how often it was restarted), where it listens, where its logs are
 status: setup
     @{{py}} -m devstack status
 
-# tail the logs of one service (kafka, redis, ingress, flow) or all
+# tail the logs of one service (kafka, redis, ingress, flow, supervisord: its restarts) or all
 logs name="" lines="40": setup
     @{{py}} -m devstack logs {{name}} -n {{lines}}
 
 # run the test suite against a real Kafka broker and a real Redis started for the run
-test *args: setup
+test *args: (system-packages "test") setup
     {{py}} -m pytest {{args}}
 
 # ruff and mypy
@@ -77,6 +81,6 @@ bench *args: setup
 fuzz *args: setup
     {{py}} -m fuzz "$@"
 
-# fault drills (kill the flow, restart Kafka and Redis, kill an ingress): lost/duplicated/charged
+# fault drills (kill the flow, restart Kafka and Redis, a 45 s Redis outage, kill an ingress): lost/duplicated/charged
 drill *args: setup
     {{py}} -m drills "$@"

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import settings
+from devstack.prereqs import free_port
 
 
 class FlowProcess:
@@ -32,8 +33,10 @@ class FlowProcess:
             "TOPIC_AUDIO": cfg.topic_audio,
             "TOPIC_RESULTS": cfg.topic_results,
             "RECOVERY_DIR": cfg.recovery_dir,
+            "FLOW_METRICS_PORT": str(free_port()),  # processes beside it have theirs
             **(env or {}),
         }
+        self.metrics_url = f"http://127.0.0.1:{self.env['FLOW_METRICS_PORT']}/metrics"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:

@@ -1,7 +1,9 @@
 """The whole service as local processes on free ports: Kafka, Redis, the flow, N ingresses.
 
-For benchmarks and fault drills, which need to kill and restart each part:
-everything lives under one work directory and stops with `stop()`.
+For benchmarks and fault drills, which need to kill and restart each part.
+The processes run under supervisord exactly as `just up` runs them
+(`devstack.supervision`): one that dies is started again by the supervisor.
+Everything lives under one work directory and stops with `stop()`.
 """
 
 from __future__ import annotations
@@ -14,12 +16,11 @@ from pathlib import Path
 
 import settings
 from devstack.ephemeral import CACHE_DIR, log_tail
-from devstack.flow_process import FlowProcess
-from devstack.ingress_process import ingress_healthy
 from devstack.kafka import KafkaBroker, create_topics, fetch_jars
-from devstack.prereqs import free_port
-from devstack.processes import ManagedProcess, wait_until
+from devstack.prereqs import free_port, http_ok
+from devstack.processes import wait_until
 from devstack.redis_server import RedisServer
+from devstack.supervision import Program, Supervisor
 
 
 class FullStack:
@@ -40,14 +41,13 @@ class FullStack:
             "TOPIC_RESULTS": f"stack.results.{suffix}",
             "RECOVERY_DIR": str(workdir / "recovery"),
             "INGRESS_INSTANCES": str(ingresses),
+            "FLOW_METRICS_PORT": str(free_port()),
             **(env or {}),
         }
         self.cfg = self._settings()
         self.ingress_ports = [free_port() for _ in range(ingresses)]
-        self.kafka_proc = ManagedProcess("kafka", workdir)
-        self.redis_proc = ManagedProcess("redis", workdir)
-        self.ingress_procs = [ManagedProcess(f"ingress-{i}", workdir) for i in range(ingresses)]
-        self.flow = FlowProcess(self.cfg, workdir / "logs" / "flow.log", self.env)
+        self.supervisor = Supervisor(workdir)
+        self.flow_metrics_url = f"http://127.0.0.1:{self.env['FLOW_METRICS_PORT']}/metrics"
 
     def _settings(self) -> settings.Settings:
         saved = dict(os.environ)
@@ -62,9 +62,24 @@ class FullStack:
         """http://host:port of one ingress."""
         return f"http://127.0.0.1:{self.ingress_ports[index]}"
 
+    def _programs(self) -> list[Program]:
+        root = settings.ROOT
+        programs = [
+            Program("kafka", self.broker.command(), self.env, self.workdir),
+            Program("redis", self.redis.command(), self.env, self.workdir),
+            Program("flow", [sys.executable, "-m", "flows"], self.env, root),
+        ]
+        for index, port in enumerate(self.ingress_ports):
+            argv = [sys.executable, "-m", "ingress", "--bind", f"127.0.0.1:{port}"]
+            argv += ["--instance", str(index)]
+            env = {**self.env, "INGRESS_INSTANCE": str(index)}
+            programs.append(Program(f"ingress-{index}", argv, env, root))
+        return programs
+
     def start(self) -> None:
         """Kafka, Redis, topics, the flow, then the ingresses (each ready before the next)."""
-        (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
+        self.broker.prepare()
+        self.supervisor.start(self._programs())
         self.start_kafka()
         self.start_redis()
         create_topics(
@@ -72,58 +87,66 @@ class FullStack:
             [self.cfg.topic_audio, self.cfg.topic_results],
             self.cfg.topic_partitions,
         )
-        self.flow.start()
-        for index in range(len(self.ingress_procs)):
+        self.start_flow()
+        for index in range(len(self.ingress_ports)):
             self.start_ingress(index)
 
     def start_kafka(self) -> None:
         """Start (or restart: same port, same data) the broker."""
-        self.broker.start(self.kafka_proc)
+        self.supervisor.start_program("kafka")
         if not self.broker.wait_ready(90):
-            raise RuntimeError(f"kafka did not start; see {self.kafka_proc.log_file}")
+            raise RuntimeError(f"kafka did not start; see {self.log('kafka')}")
 
     def start_redis(self) -> None:
         """Start (or restart: same port, append-only file kept) Redis."""
-        self.redis.start(self.redis_proc)
+        self.supervisor.start_program("redis")
         if not self.redis.wait_ready():
-            raise RuntimeError(f"redis did not start; see {self.redis_proc.log_file}")
+            raise RuntimeError(f"redis did not start; see {self.log('redis')}")
+
+    def start_flow(self) -> None:
+        """Start the flow and wait until it serves its metrics (it has built the dataflow)."""
+        self.supervisor.start_program("flow")
+        if not self.flow_ready(90):
+            raise RuntimeError(f"the flow did not start; see {self.log('flow')}")
+
+    def flow_ready(self, timeout: float) -> bool:
+        """Whether the flow answers on its metrics port within `timeout`."""
+        return wait_until(lambda: http_ok(self.flow_metrics_url), timeout, interval=0.05)
 
     def start_ingress(self, index: int) -> None:
         """Start one ingress process as instance `index`."""
-        proc = self.ingress_procs[index]
-        proc.start(
-            [
-                sys.executable,
-                "-m",
-                "ingress",
-                "--bind",
-                f"127.0.0.1:{self.ingress_ports[index]}",
-                "--instance",
-                str(index),
-            ],
-            env={**self.env, "INGRESS_INSTANCE": str(index)},
-            cwd=settings.ROOT,
-        )
-        if not wait_until(lambda: ingress_healthy(self.ingress_url(index)), 60):
-            raise RuntimeError(f"ingress {index} did not start; see {proc.log_file}")
+        self.supervisor.start_program(f"ingress-{index}")
+        if not wait_until(lambda: http_ok(f"{self.ingress_url(index)}/healthz"), 60):
+            raise RuntimeError(f"ingress {index} did not start; see {self.log(f'ingress-{index}')}")
+
+    def stop_part(self, name: str) -> None:
+        """Stop one program (kafka, redis, flow, ingress-N) until started again."""
+        self.supervisor.stop_program(name)
+
+    def pid(self, name: str) -> int | None:
+        """A running part's pid."""
+        return self.supervisor.pid(name)
 
     def pids(self) -> dict[str, int]:
         """The running parts' pids, by name."""
-        named = {"kafka": self.kafka_proc.pid(), "redis": self.redis_proc.pid()}
-        named["flow"] = self.flow.proc.pid if self.flow.proc else None
-        for i, proc in enumerate(self.ingress_procs):
-            named[f"ingress-{i}"] = proc.pid()
-        return {name: pid for name, pid in named.items() if pid}
+        return {state.name: state.pid for state in self.supervisor.states() if state.pid}
+
+    def log(self, name: str) -> Path:
+        """A part's log file."""
+        return self.supervisor.program_log(name)
 
     def log_tails(self, lines: int = 30) -> str:
-        """The end of the ingresses' and the flow's logs, for failure messages."""
-        logs = [proc.log_file for proc in self.ingress_procs] + [self.flow.log]
+        """The end of the ingresses', the flow's and supervisord's logs, for failure messages."""
+        names = [f"ingress-{i}" for i in range(len(self.ingress_ports))] + ["flow"]
+        logs = [self.log(name) for name in names] + [self.supervisor.log_file]
         return "\n".join(f"==> {path.name} <==\n{log_tail(path, lines)}" for path in logs)
 
     def stop(self) -> None:
-        """Stop everything that runs, the front first."""
-        for proc in self.ingress_procs:
-            proc.stop()
-        self.flow.stop()
-        self.redis_proc.stop()
-        self.kafka_proc.stop()
+        """Stop everything that runs, the front first, then supervisord."""
+        if not self.supervisor.running():
+            return
+        for index in range(len(self.ingress_ports)):
+            self.supervisor.stop_program(f"ingress-{index}")
+        for name in ("flow", "redis", "kafka"):
+            self.supervisor.stop_program(name)
+        self.supervisor.shutdown()

@@ -132,11 +132,19 @@ class KafkaBroker:
         if result.returncode != 0:
             raise RuntimeError(f"kafka storage format failed: {result.stdout}{result.stderr}")
 
-    def start(self, process: ManagedProcess) -> None:
-        """Write config, format and start the broker in the background."""
+    def prepare(self) -> None:
+        """Write config and format the storage (once): `command()` can run from then on."""
         self.write_config()
         self.format_storage()
-        process.start(self._java("kafka.Kafka", str(self.config_file), heap="-Xmx512m"))
+
+    def command(self) -> list[str]:
+        """The broker's command line (after `prepare`)."""
+        return self._java("kafka.Kafka", str(self.config_file), heap="-Xmx512m")
+
+    def start(self, process: ManagedProcess) -> None:
+        """Write config, format and start the broker in the background."""
+        self.prepare()
+        process.start(self.command())
 
     def wait_ready(self, timeout: float = 60.0) -> bool:
         """Ready when the client listener accepts connections."""

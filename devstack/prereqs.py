@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import urllib.request
 
 
 class MissingPrerequisite(RuntimeError):
@@ -57,5 +58,14 @@ def port_accepts(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bo
     try:
         with socket.create_connection((host, port), timeout=timeout):
             return True
+    except OSError:
+        return False
+
+
+def http_ok(url: str) -> bool:
+    """Whether a GET of the URL answers 200 within a second."""
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
     except OSError:
         return False

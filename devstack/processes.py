@@ -42,7 +42,7 @@ class ManagedProcess:
             pid = int(self.pid_file.read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
-        if _alive(pid):
+        if alive(pid):
             return pid
         self.pid_file.unlink(missing_ok=True)
         return None
@@ -84,7 +84,7 @@ def terminate_group(pid: int, timeout: float = 15.0) -> None:
             os.killpg(pid, sig)
         except ProcessLookupError:
             return
-        if wait_until(lambda: not _alive(pid), timeout):
+        if wait_until(lambda: not alive(pid), timeout):
             break
     child = _children.pop(pid, None)
     if child is not None:
@@ -101,7 +101,8 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
     return predicate()
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether the process runs (a zombie not yet reaped does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -23,28 +23,30 @@ class RedisServer:
 
     def start(self, process: ManagedProcess) -> None:
         """Start in the foreground of its own process group (no daemonize, so we own the pid)."""
+        process.start(self.command())
+
+    def command(self) -> list[str]:
+        """redis-server in the foreground on our port, data under `home` (created now)."""
         self.home.mkdir(parents=True, exist_ok=True)
-        process.start(
-            [
-                require_command("redis-server"),
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--dir",
-                str(self.home),
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--daemonize",
-                "no",
-                "--protected-mode",
-                "yes",
-            ]
-        )
+        return [
+            require_command("redis-server"),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.home),
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--daemonize",
+            "no",
+            "--protected-mode",
+            "yes",
+        ]
 
     def wait_ready(self, timeout: float = 20.0) -> bool:
         """Ready when the port accepts connections."""

@@ -1,19 +1,26 @@
 """`just drill`: fault drills against a running stack, each reporting what a viewer would notice.
 
 A stack of local processes (Kafka, Redis, the flow, two ingresses; no-op
-providers, so that the drills test delivery and accounting, not speech) serves
-simulated viewers that reconnect when their socket drops. A control session
-first streams the same audio undisturbed: its events are what every session
-must receive. Then, each while viewers stream:
+providers, so that the drills test delivery and accounting, not speech) runs
+under supervisord exactly as `just up` runs it, and serves simulated viewers
+(premium and free in turn) that reconnect when their socket drops. A control
+session first streams the same audio undisturbed: its events are what every
+session must receive. Then, each while viewers stream:
 
-- flow-kill: SIGKILL the flow three times, restarting it each time;
+- flow-kill: SIGKILL the flow three times, a few seconds apart (the supervisor
+  restarts it each time);
+- flow-sigkill: SIGKILL the flow once, mid-stream: the supervisor must have it
+  back (serving its metrics, so past building the dataflow) within 5 s;
 - kafka-restart: stop the broker and start it again;
 - redis-restart: stop Redis and start it again;
-- ingress-kill: SIGKILL one of the two ingresses (its viewers reconnect to the other).
+- redis-outage: stop Redis for 45 s while the viewers stream (longer streams,
+  so that they go on past it); free viewers stream on their outage grace;
+- ingress-kill: SIGKILL one of the two ingresses (its viewers reconnect to the
+  other; the supervisor restarts it).
 
 Per drill: events lost (expected, never received), events duplicated at the
 client (received twice), usage charged against audio streamed, per session.
-Target: 0, 0, equal.
+Target: 0, 0, equal (and flow-sigkill's restart within 5 s).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +61,9 @@ ENV = {
     "SNAPSHOT_INTERVAL_SECONDS": "1",
 }
 COUNTED = ("transcript", "subtitle", "audio", "status")
+OUTAGE_S = 45.0
+OUTAGE_AT_S = 4.0
+BACK_WITHIN_S = 5.0
 
 
 def log(message: str) -> None:
@@ -89,7 +100,9 @@ def run_viewers(stack: FullStack, plan: StreamPlan, count: int, tag: str) -> lis
                 *[
                     stream(
                         urls[i % len(urls) :] + urls[: i % len(urls)],
-                        mint_dev_token(stack.cfg, f"drill-{tag}-{i}", "premium"),
+                        mint_dev_token(
+                            stack.cfg, f"drill-{tag}-{i}", "free" if i % 2 else "premium"
+                        ),
                         plan,
                         start_delay_s=0.2 * i,
                         end_timeout_s=90,
@@ -155,42 +168,93 @@ def during(delay_s: float, fault: Callable[[], None]) -> threading.Thread:
     return thread
 
 
-def kill_flow_three_times(stack: FullStack) -> None:
-    """SIGKILL the flow, restart it, three times, a few seconds apart."""
+def kill_flow_three_times(stack: FullStack) -> dict[str, Any]:
+    """SIGKILL the flow three times, a few seconds apart; the supervisor restarts it."""
+    backs = []
     for _ in range(3):
-        stack.flow.kill()
-        time.sleep(1.0)
-        stack.flow.start()
+        backs.append(sigkill_flow(stack)["flow_back_s"])
         time.sleep(4.0)
+    return {"flow_back_s": backs}
 
 
-def restart_kafka(stack: FullStack) -> None:
+def sigkill_flow(stack: FullStack) -> dict[str, Any]:
+    """SIGKILL the flow once; how soon its supervisor has it running and serving again."""
+    pid = stack.pid("flow")
+    assert pid is not None, "the flow is not running"
+    killed = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    respawned = stack.supervisor.wait_respawned("flow", pid, 60)
+    spawned_s = time.monotonic() - killed
+    back = stack.flow_ready(60)
+    back_s = time.monotonic() - killed
+    log(
+        f"  flow SIGKILLed: new pid {respawned} after {spawned_s:.1f}s, serving after {back_s:.1f}s"
+    )
+    return {"flow_back_s": round(back_s, 2) if back else None}
+
+
+def restart_kafka(stack: FullStack) -> dict[str, Any]:
     """Stop the broker (SIGTERM, as an operator would) and start it again."""
-    stack.kafka_proc.stop()
+    stack.stop_part("kafka")
     time.sleep(2.0)
     stack.start_kafka()
+    return {}
 
 
-def restart_redis(stack: FullStack) -> None:
+def restart_redis(stack: FullStack) -> dict[str, Any]:
     """Stop Redis and start it again (its append-only file keeps the data)."""
-    stack.redis_proc.stop()
+    stack.stop_part("redis")
     time.sleep(2.0)
     stack.start_redis()
+    return {}
 
 
-def kill_ingress(stack: FullStack) -> None:
-    """SIGKILL ingress 0; its viewers reconnect to ingress 1. Start it again later."""
-    pid = stack.ingress_procs[0].pid()
+def redis_outage(stack: FullStack) -> dict[str, Any]:
+    """Redis away for OUTAGE_S while the viewers stream."""
+    stack.stop_part("redis")
+    time.sleep(OUTAGE_S)
+    stack.start_redis()
+    return {"outage_s": OUTAGE_S}
+
+
+def kill_ingress(stack: FullStack) -> dict[str, Any]:
+    """SIGKILL ingress 0; its viewers reconnect to ingress 1; the supervisor restarts it."""
+    pid = stack.pid("ingress-0")
     if pid:
         os.kill(pid, signal.SIGKILL)
+    return {}
 
 
-DRILLS: dict[str, Callable[[FullStack], None]] = {
-    "flow-kill": kill_flow_three_times,
-    "kafka-restart": restart_kafka,
-    "redis-restart": restart_redis,
-    "ingress-kill": kill_ingress,
+@dataclass(frozen=True)
+class Drill:
+    """A fault, when it strikes, and how long the viewers stream (None: --seconds)."""
+
+    fault: Callable[[FullStack], dict[str, Any]]
+    at_s: float | None = None  # None: a third into the stream
+    stream_s: float | None = None
+
+
+DRILLS: dict[str, Drill] = {
+    "flow-kill": Drill(kill_flow_three_times),
+    "flow-sigkill": Drill(sigkill_flow),
+    "kafka-restart": Drill(restart_kafka),
+    "redis-restart": Drill(restart_redis),
+    "redis-outage": Drill(redis_outage, OUTAGE_AT_S, OUTAGE_AT_S + OUTAGE_S + 12.0),
+    "ingress-kill": Drill(kill_ingress),
 }
+
+
+def _strike(drill: Drill, stack: FullStack, outcome: dict[str, Any]) -> None:
+    outcome.update(drill.fault(stack))
+
+
+def met(name: str, report: dict[str, Any]) -> bool:
+    """The drill's target: nothing lost or repeated, usage equal (and a quick restart)."""
+    ok = report["events_lost"] == 0 and report["events_duplicated"] == 0 and report["usage_equal"]
+    if name == "flow-sigkill":
+        back = report.get("flow_back_s")
+        ok = ok and back is not None and back <= BACK_WITHIN_S
+    return bool(ok)
 
 
 def main() -> int:
@@ -205,23 +269,27 @@ def main() -> int:
     report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="livedub-drill-") as tmp:
         stack = FullStack(Path(tmp), ingresses=2, env=ENV)
-        log("starting Kafka, Redis, the flow and two ingresses")
+        log("starting Kafka, Redis, the flow and two ingresses under supervisord")
         stack.start()
         try:
-            plan = looped_plan(speech_block(settings.load()), args.seconds, target_language="en")
-            log("control: one viewer, no fault")
-            control = run_viewers(stack, plan, 1, "control")[0]
-            expected = set(received_ids(control))
-            log(f"control received {len(expected)} events")
+            block = speech_block(settings.load())
+            controls: dict[float, set[str]] = {}
             for name in chosen:
-                log(f"{name}: {args.viewers} viewers for {args.seconds:.0f}s")
-                fault = during(args.seconds / 3, functools.partial(DRILLS[name], stack))
+                drill = DRILLS[name]
+                seconds = drill.stream_s or args.seconds
+                plan = looped_plan(block, seconds, target_language="en")
+                if seconds not in controls:
+                    log(f"control: one viewer, no fault, {seconds:.0f}s")
+                    control = run_viewers(stack, plan, 1, f"control-{seconds:.0f}")[0]
+                    controls[seconds] = set(received_ids(control))
+                    log(f"control received {len(controls[seconds])} events")
+                log(f"{name}: {args.viewers} viewers for {seconds:.0f}s")
+                outcome: dict[str, Any] = {}
+                at_s = seconds / 3 if drill.at_s is None else drill.at_s
+                fault = during(at_s, functools.partial(_strike, drill, stack, outcome))
                 results = run_viewers(stack, plan, args.viewers, name)
                 fault.join()
-                if name == "ingress-kill":
-                    stack.ingress_procs[0].stop()
-                    stack.start_ingress(0)
-                report[name] = score(stack, expected, results)
+                report[name] = {**score(stack, controls[seconds], results), **outcome}
                 r = report[name]
                 log(
                     f"  lost {r['events_lost']}, duplicated {r['events_duplicated']}, "
@@ -231,18 +299,21 @@ def main() -> int:
             stack.stop()
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "drills.json").write_text(json.dumps(report, indent=2))
-    print(f"\n{'drill':15} {'lost':>5} {'dup':>5} {'streamed s':>11} {'charged s':>10}")
+    print(
+        f"\n{'drill':15} {'lost':>5} {'dup':>5} {'streamed s':>11} {'charged s':>10} "
+        f"{'flow back s':>14}  met"
+    )
     for name, r in report.items():
+        back = r.get("flow_back_s")
+        backs = "/".join(f"{b:.1f}" for b in back if b) if isinstance(back, list) else back
         print(
             f"{name:15} {r['events_lost']:5} {r['events_duplicated']:5} "
-            f"{r['seconds_streamed']:11.1f} {r['seconds_charged']:10.1f}"
+            f"{r['seconds_streamed']:11.1f} {r['seconds_charged']:10.1f} "
+            f"{'' if backs is None else backs:>14}  {'yes' if met(name, r) else 'NO'}"
         )
-    ok = all(
-        r["events_lost"] == 0 and r["events_duplicated"] == 0 and r["usage_equal"]
-        for r in report.values()
-    )
+    ok = all(met(name, r) for name, r in report.items())
     print(
-        "\nall drills met the target (0 lost, 0 duplicated, usage equal)"
+        "\nall drills met the target (0 lost, 0 duplicated, usage equal; flow back within 5 s)"
         if ok
         else "\nsome drills missed the target: see drill-results/drills.json"
     )

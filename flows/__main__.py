@@ -16,6 +16,7 @@ from pathlib import Path
 from bytewax.recovery import init_db_dir
 
 import settings
+from flows.metrics import PROCESS_ID_ENV
 
 
 def bytewax_argv(cfg: settings.Settings, extra: list[str]) -> list[str]:
@@ -67,11 +68,20 @@ def take_priority(nice: int) -> int:
     return os.getpriority(os.PRIO_PROCESS, 0)
 
 
+def process_id(extra: list[str]) -> int:
+    """The process's number in a `-i N -a ...` cluster (0 on its own)."""
+    for flag in ("-i", "--process-id"):
+        if flag in extra[:-1]:
+            return int(extra[extra.index(flag) + 1])
+    return 0
+
+
 def main() -> None:
     """Prepare recovery and become the Bytewax runner (same pid, so stop signals reach it)."""
     cfg = settings.load()
     ensure_recovery_dir(cfg)
     take_priority(cfg.flow_nice)
+    os.environ[PROCESS_ID_ENV] = str(process_id(sys.argv[1:]))
     argv = bytewax_argv(cfg, sys.argv[1:])
     print("starting flow:", " ".join(argv[1:]), flush=True)
     os.execv(sys.executable, argv)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,10 +24,15 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from flows.decode import RawMessage
+from flows.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
 IDLE_WAKE = timedelta(milliseconds=1)
+BACKLOG_EVERY_S = 1.0
+# Each worker's consumer's backlog, summed into the process's gauge.
+_backlogs: dict[int, int] = {}
+_backlogs_lock = threading.Lock()
 
 
 class WorkerConsumer:
@@ -36,9 +42,12 @@ class WorkerConsumer:
         self._consumer = Consumer(config)
         self._batch_size = batch_size
         self._fetched: dict[int, list[Message]] = {}
+        self._topic = ""
+        self._backlog_at = 0.0
 
     def add(self, topic: str, partition: int, offset: int) -> None:
         """Start reading `partition` at `offset`."""
+        self._topic = topic
         self._fetched[partition] = []
         self._consumer.incremental_assign([TopicPartition(topic, partition, offset)])
 
@@ -56,6 +65,22 @@ class WorkerConsumer:
                 self._fetched[partition].append(message)
             else:  # a client-wide error (broker down, ...): librdkafka retries by itself
                 log.warning("audio consumer: %s", message.error())
+        now = time.monotonic()
+        if now - self._backlog_at >= BACKLOG_EVERY_S:
+            self._backlog_at = now
+            self._note_backlog()
+
+    def _note_backlog(self) -> None:
+        """Records fetched but not taken, and not fetched yet (from the last fetch's answer)."""
+        backlog = sum(len(messages) for messages in self._fetched.values())
+        parts = [TopicPartition(self._topic, p) for p in self._fetched]
+        for part in self._consumer.position(parts):
+            _low, high = self._consumer.get_watermark_offsets(part, cached=True)
+            if part.offset >= 0 and high >= part.offset:
+                backlog += high - part.offset
+        with _backlogs_lock:
+            _backlogs[id(self)] = backlog
+            METRICS.audio_backlog.set(sum(_backlogs.values()))
 
     def remove(self, topic: str, partition: int) -> bool:
         """Stop reading `partition`; True when no partition is left (the consumer is closed)."""
@@ -63,6 +88,8 @@ class WorkerConsumer:
         del self._fetched[partition]
         if self._fetched:
             return False
+        with _backlogs_lock:
+            _backlogs.pop(id(self), None)
         self._consumer.close()
         return True
 

@@ -7,6 +7,7 @@ is the import string it hands over.
 from __future__ import annotations
 
 import logging
+import os
 
 import bytewax.operators as op
 from bytewax.dataflow import Dataflow
@@ -16,6 +17,7 @@ from flows.audio_log import AudioLog
 from flows.dataflow import process_audio
 from flows.decode import decode_message
 from flows.kafka_input import AudioTopicSource
+from flows.metrics import PROCESS_ID_ENV, count_start, serve
 from flows.results_sink import PART, ResultsSink
 from flows.segmenter import SegmenterConfig
 from flows.speech_steps import SpeechProviders
@@ -66,5 +68,9 @@ def build_live_flow() -> Dataflow:
     )
     to_sink = op.key_on("to_sink", events, lambda _event: PART)
     op.output("results_out", to_sink, ResultsSink(cfg.kafka_bootstrap, cfg.topic_results))
+    # Served once the dataflow is built: a restarted flow that answers is past its start-up.
+    process = int(os.environ.get(PROCESS_ID_ENV, "0"))
+    port = cfg.flow_metrics_port + process if cfg.flow_metrics_port > 0 else 0
+    serve(cfg.flow_metrics_host, port, count_start(cfg.recovery_dir, process))
     freeze_startup_objects()
     return flow

@@ -17,6 +17,7 @@ from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from confluent_kafka import KafkaError, Message, Producer
 
 from flows.finish import Routed
+from flows.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class _ResultsPartition(StatefulSinkPartition[Routed, None]):
 
     def write_batch(self, values: list[Routed]) -> None:
         for partition, event in values:
+            METRICS.event_out(event)
             kwargs: dict[str, Any] = {} if partition is None else {"partition": partition}
             value, key = event.to_json(), event.session_id.encode()
             while True:

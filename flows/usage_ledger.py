@@ -7,10 +7,14 @@ from collections.abc import Sequence
 import redis
 
 import settings
-from flows.usage_step import UsageAnswer
+from flows.items import UsageTick
+from flows.usage_step import LedgerUnavailable, UsageAnswer
 from state.scripts import ScriptRunner
 from state.usage import Usage
-from wire.audio import SessionSettings
+
+# A Redis that is away answers (or fails to) within this: the charges wait in the
+# flow's queue meanwhile, not in a socket.
+REDIS_TIMEOUT_S = 5.0
 
 
 class RedisUsageLedger:
@@ -23,17 +27,27 @@ class RedisUsageLedger:
     @classmethod
     def from_settings(cls, cfg: settings.Settings) -> RedisUsageLedger:
         """A ledger on the configured Redis."""
-        client = redis.Redis.from_url(cfg.redis_url, socket_timeout=5, socket_connect_timeout=5)
+        client = redis.Redis.from_url(
+            cfg.redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
+        )
         return cls(client, Usage(cfg))
 
-    def apply(self, ticks: Sequence[tuple[SessionSettings, int]]) -> list[UsageAnswer]:
+    def apply(self, ticks: Sequence[UsageTick]) -> list[UsageAnswer]:
         """Charge each session what is above its mark (one round trip); answer the users' days."""
-        charges = self._run.run_many(
-            [
-                self._usage.apply_usage(s.session_id, s.user_id, s.tier, processed_ms)
-                for s, processed_ms in ticks
-            ]
-        )
+        calls = [
+            self._usage.apply_usage(
+                t.settings.session_id,
+                t.settings.user_id,
+                t.settings.tier,
+                t.processed_ms,
+                final=t.final,
+            )
+            for t in ticks
+        ]
+        try:
+            charges = self._run.run_many(calls)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise LedgerUnavailable(str(exc) or type(exc).__name__) from exc
         answers = []
         for charge in charges:
             remaining = charge.status.remaining_ms
@@ -41,7 +55,6 @@ class RedisUsageLedger:
                 UsageAnswer(
                     used_seconds=charge.status.used_ms / 1000.0,
                     remaining_seconds=None if remaining is None else remaining / 1000.0,
-                    exceeded=charge.exceeded,
                 )
             )
         return answers

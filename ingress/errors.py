@@ -11,6 +11,8 @@ import logging
 from http import HTTPStatus
 
 from quart import Quart, Response, current_app, jsonify
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from ingress.metrics import app_metrics
@@ -37,6 +39,7 @@ STATUS: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.AUTH_UNAVAILABLE: HTTPStatus.SERVICE_UNAVAILABLE,
     ErrorCode.PROVIDER_UNAVAILABLE: HTTPStatus.SERVICE_UNAVAILABLE,
     ErrorCode.DEMO_NOT_BUILT: HTTPStatus.SERVICE_UNAVAILABLE,
+    ErrorCode.STATE_UNAVAILABLE: HTTPStatus.SERVICE_UNAVAILABLE,
     ErrorCode.INTERNAL: HTTPStatus.INTERNAL_SERVER_ERROR,
 }
 
@@ -84,6 +87,26 @@ async def _http_error(error: HTTPException) -> Response:
     return response
 
 
+# Redis unreachable (down, restarting, the pool's wait for a connection over): the
+# request may well succeed in a few seconds, and nothing was half done by us.
+REDIS_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+STATE_RETRY_AFTER_S = 5
+
+
+def state_unavailable() -> ApiError:
+    """The answer while Redis is away."""
+    return ApiError(
+        ErrorCode.STATE_UNAVAILABLE,
+        "session and quota state is unavailable; try again shortly",
+        headers={"Retry-After": str(STATE_RETRY_AFTER_S)},
+    )
+
+
+async def _redis_unavailable(error: Exception) -> Response:
+    log.warning("state unavailable: %s", error)
+    return _answer(state_unavailable())
+
+
 async def _unexpected(error: Exception) -> Response:
     log.exception("unhandled error", exc_info=error)
     return _answer(ApiError(ErrorCode.INTERNAL, "internal error"))
@@ -93,4 +116,6 @@ def register_error_handlers(app: Quart) -> None:
     """Answer every error in the JSON error shape."""
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
+    for unavailable in REDIS_UNAVAILABLE:
+        app.register_error_handler(unavailable, _redis_unavailable)
     app.register_error_handler(Exception, _unexpected)

@@ -78,7 +78,12 @@ def _error_codes(method: str, authenticated: bool, op: Operation) -> dict[int, l
         codes.append(ErrorCode.REQUEST_INVALID)
     if authenticated:
         codes += [ErrorCode.AUTH_REQUIRED, ErrorCode.AUTH_INVALID, ErrorCode.AUTH_EXPIRED]
-        codes += [ErrorCode.AUTH_RATE_LIMITED, ErrorCode.AUTH_UNAVAILABLE, ErrorCode.RATE_LIMITED]
+        codes += [
+            ErrorCode.AUTH_RATE_LIMITED,
+            ErrorCode.AUTH_UNAVAILABLE,
+            ErrorCode.RATE_LIMITED,
+            ErrorCode.STATE_UNAVAILABLE,
+        ]
         if method in WRITE_METHODS:
             codes.append(ErrorCode.CSRF_INVALID)
     by_status: dict[int, list[str]] = {}

@@ -11,6 +11,9 @@ from typing import Protocol, TypeVar
 
 import redis.asyncio
 from quart import current_app
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 import settings
 from ingress.audio_publisher import AudioPublisher
@@ -33,6 +36,7 @@ from state.scripts import AsyncScriptRunner, ScriptCall
 from state.session_holds import SessionHolds
 from state.sessions import Sessions
 from state.subtitle_log import SubtitleLogs
+from state.usage import Usage
 
 EXTENSION = "livedub"
 T = TypeVar("T")
@@ -40,6 +44,10 @@ T = TypeVar("T")
 
 REDIS_MAX_CONNECTIONS = 64
 REDIS_POOL_WAIT_S = 5.0
+# A pooled connection may have outlived its server (Redis restarted): a command
+# that finds it dead is sent again on a fresh one, instead of failing the caller
+# once per stale connection. Only connection errors: a timeout may have run it.
+REDIS_RETRY = Retry(ExponentialBackoff(cap=0.5, base=0.05), 2)
 
 
 class LocalStream(StateSource, Protocol):
@@ -79,6 +87,7 @@ class IngressRuntime:
         self.routes = ResultRoutes(cfg)
         self.subtitle_logs = SubtitleLogs(cfg)
         self.holds = SessionHolds(cfg)
+        self.usage = Usage(cfg)
         self.flood_guard = FloodGuard(cfg.ws_flood_factor, cfg.ws_flood_burst_seconds)
         self.language_pairs = ServedPairs(cfg)
         self.streams: dict[str, LocalStream] = {}
@@ -96,7 +105,13 @@ class IngressRuntime:
         # A bounded pool that makes callers wait for a connection: under a burst of
         # requests the plain pool raises "Too many connections" instead.
         pool = redis.asyncio.BlockingConnectionPool.from_url(
-            self.cfg.redis_url, max_connections=REDIS_MAX_CONNECTIONS, timeout=REDIS_POOL_WAIT_S
+            self.cfg.redis_url,
+            max_connections=REDIS_MAX_CONNECTIONS,
+            timeout=REDIS_POOL_WAIT_S,
+            socket_timeout=self.cfg.redis_timeout_seconds,
+            socket_connect_timeout=self.cfg.redis_timeout_seconds,
+            retry=REDIS_RETRY,
+            retry_on_error=[RedisConnectionError],
         )
         self._redis = redis.asyncio.Redis.from_pool(pool)  # owns the pool: aclose() closes it
         self._run = AsyncScriptRunner(self._redis)

@@ -12,19 +12,27 @@
    session's settings, the user's tier, this socket's reply partition) goes to
    the audio topic, and the client gets status `connected`. With
    `last_event_id`, the results missed since come next (`ingress.replay`).
-3. Binary frames are checked, flood-limited per user and published with the
-   session's next sequence number (continuing after a reconnect); status
-   `streaming` answers the first one (and the first after a `pause`). A bad
-   frame or message gets an `error` event and is dropped; the socket stays
-   open unless bad messages keep coming (close 4400). A message over its size
+3. Binary frames are checked, flood-limited per user, leased from a free
+   user's day (`ingress.quota_gate`) and published with the session's next
+   sequence number (continuing after a reconnect); status `streaming` answers
+   the first one (and the first after a `pause`). A frame under 10 ms is held:
+   it goes out if `end` or `pause` comes next (a tab's last frame is often
+   short), and is refused (frame_too_small) if another frame does. A bad frame
+   or message gets an `error` event and is dropped; the socket stays open
+   unless bad messages keep coming (close 4400). A message over its size
    limit (a frame over 1 s, a control message over 16,384 characters) closes
    the socket 1009 after its error event (frame_too_large, message_invalid),
    as Hypercorn closes 1009 a message over 1 MiB; what was accepted before
    it is delivered first.
 4. Results arrive in order, once each. The flow's `ended` is sent and the
-   socket closes 1000; its quota_exceeded error is sent and the socket closes
-   4029. A client that does not read is closed 4408 (slow_consumer); audio
-   faster than the flood limit 4030.
+   socket closes 1000. When a free user's day runs out, the frame that
+   crosses the limit is cut there and is the last: the client gets a
+   quota_exceeded error at once, then the results of the audio before it and
+   `ended`, and the socket closes 4029; later frames are dropped unprocessed.
+   A client that does not read is closed 4408 (slow_consumer); audio faster
+   than the flood limit 4030. While Redis is away a socket cannot
+   authenticate, and a free session streams on its outage grace only: both
+   get a state_unavailable error and close 1013 (try again later).
 5. `end` publishes the end record and keeps the socket open until the flow's
    `ended` (or WS_END_TIMEOUT_SECONDS), then ends the session in state.
 
@@ -50,6 +58,8 @@ from redis.exceptions import RedisError
 
 from ingress.auth import AuthError, Identity
 from ingress.auth_guard import FORWARDED_FOR, authenticate, caller_address, record_failure
+from ingress.errors import REDIS_UNAVAILABLE
+from ingress.quota_gate import QuotaGate, StateUnavailable
 from ingress.replay import after_last_seen, plan_replay, read_missed
 from ingress.results_fanout import Interruption, ResultMessage, Subscription, local_text
 from ingress.runtime import IngressRuntime, current_runtime
@@ -69,6 +79,7 @@ from ingress.ws_messages import (
 )
 from state.clock import to_ms, utc_now
 from state.errors import StateError
+from state.quotas import has_quota
 from state.result_routes import ResultCursor, ResultRoute
 from state.sessions import Session
 from state.subtitle_log import LoggedEvent, kept
@@ -115,6 +126,12 @@ _INTERRUPTED = {
     ),
     Interruption.REPLACED: Closing(CloseCode.GOING_AWAY, "replaced by a newer connection"),
 }
+_STATE_UNAVAILABLE = Closing(
+    CloseCode.TRY_AGAIN_LATER,
+    "state unavailable",
+    ErrorCode.STATE_UNAVAILABLE,
+    "session and quota state is unavailable; reconnect shortly",
+)
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,9 @@ class StreamConnection:
         self._sender: asyncio.Task[None] | None = None
         self._end_timer: asyncio.TimerHandle | None = None
         self._replay_cancelled = threading.Event()
+        self._gate: QuotaGate | None = None
+        self._quota_spent = False
+        self._short: bytes | None = None  # a frame under 10 ms: sent only if the last
 
     async def serve(self) -> None:
         """Authenticate, stream until something closes the socket, then clean up."""
@@ -160,6 +180,10 @@ class StreamConnection:
             hello = await self._authenticate()
             if hello is not None:
                 await self._stream(hello)
+        except REDIS_UNAVAILABLE as exc:  # an outage: the client should come back, not give up
+            log.warning("stream %s: state unavailable: %s", self.session_id, exc)
+            with contextlib.suppress(Exception):
+                await self._close_now(_STATE_UNAVAILABLE)
         except Exception:  # Redis or Kafka failed under us: say so rather than hang up mutely
             log.exception("stream %s failed", self.session_id)
             with contextlib.suppress(Exception):
@@ -229,6 +253,16 @@ class StreamConnection:
             return _Hello(identity, session, message.last_event_id)
         return None
 
+    async def _close_now(self, closing: Closing) -> None:
+        """An error event and the close, when the socket never got to stream."""
+        assert closing.error is not None
+        self.rt.metrics.errors.labels(code=closing.error.value).inc()
+        async with asyncio.timeout(CLOSE_TIMEOUT_S):
+            await websocket.send(
+                local_text(error_event(self.session_id, closing.error, closing.message))
+            )
+            await websocket.close(int(closing.code), closing.reason)
+
     async def _refuse(
         self,
         close: CloseCode,
@@ -267,6 +301,14 @@ class StreamConnection:
         # The tier the session was created with, whatever the token that streams it
         # says: a session opened free is metered even when streamed with a premium token.
         settings = dataclasses.replace(hello.session.settings, reply_partition=sub.reply_partition)
+        if has_quota(settings.tier):
+            self._gate = QuotaGate(
+                rt.run,
+                rt.usage,
+                settings,
+                self.cfg.quota_lease_seconds,
+                self.cfg.quota_outage_grace_seconds,
+            )
         await rt.publisher.publish(StartRecord(settings, first_seq=self.next_seq))
         self._say("connected")
         self._sender = self._start(self._send_results())
@@ -291,7 +333,12 @@ class StreamConnection:
     def _task_done(self, task: asyncio.Task[None]) -> None:
         if task.cancelled() or task.exception() is None:
             return
-        log.error("stream %s failed", self.session_id, exc_info=task.exception())
+        error = task.exception()
+        if isinstance(error, REDIS_UNAVAILABLE):
+            log.warning("stream %s: state unavailable: %s", self.session_id, error)
+            self._close_soon(_STATE_UNAVAILABLE)
+            return
+        log.error("stream %s failed", self.session_id, exc_info=error)
         self._close_soon(
             Closing(CloseCode.INTERNAL, "internal error", ErrorCode.INTERNAL, "internal error")
         )
@@ -325,11 +372,10 @@ class StreamConnection:
         if event.type == "subtitle" and event.final:
             self._subtitles_unflushed += 1
         elif event.type == "status" and event.status == "ended":
-            self._close_soon(Closing(CloseCode.NORMAL, "session ended", finish=True))
-        elif event.type == "error" and event.code == ErrorCode.QUOTA_EXCEEDED:
-            self._close_soon(
-                Closing(CloseCode.QUOTA_EXCEEDED, "quota exceeded", finish=True, end_stream=True)
-            )
+            if self._quota_spent:
+                self._close_soon(Closing(CloseCode.QUOTA_EXCEEDED, "quota exceeded", finish=True))
+            else:
+                self._close_soon(Closing(CloseCode.NORMAL, "session ended", finish=True))
 
     async def _receive(self) -> None:
         while True:
@@ -340,15 +386,36 @@ class StreamConnection:
                 await self._on_frame(bytes(data or b""))
 
     async def _on_frame(self, pcm: bytes) -> None:
-        assert self.identity is not None
+        if self._quota_spent:
+            return  # past the day's limit: neither processed nor charged
         if self.ending:
             self._reject(Rejected(ErrorCode.SESSION_ENDED, "the stream has ended; no more audio"))
             return
+        if self._short is not None:
+            self._short = None
+            self._reject(
+                Rejected(
+                    ErrorCode.FRAME_TOO_SMALL, "a frame under 10 ms may only be the last before end"
+                )
+            )
         try:
             check_frame(pcm)
         except Rejected as exc:
-            self._reject(exc)
+            if exc.code == ErrorCode.FRAME_TOO_SMALL and pcm:
+                self._short = pcm  # the last one, if `end` or `pause` follows
+            else:
+                self._reject(exc)
             return
+        await self._publish_frame(pcm)
+
+    async def _send_short_frame(self) -> None:
+        """The short frame held back was the last before `end` or `pause`: it goes out."""
+        if self._short is not None:
+            pcm, self._short = self._short, None
+            await self._publish_frame(pcm)
+
+    async def _publish_frame(self, pcm: bytes) -> None:
+        assert self.identity is not None
         if not self.rt.flood_guard.allow(self.identity.user_id, frame_ms(pcm)):
             factor = self.cfg.ws_flood_factor
             self._close_soon(
@@ -363,16 +430,40 @@ class StreamConnection:
         # Frames carry no capture time: the receive time stands in (to the microsecond
         # for the pipeline's timings, whole milliseconds for the capture time).
         received_ms = time.time() * 1000
-        await self.rt.publisher.publish(
-            AudioFrame(self.session_id, self.next_seq, int(received_ms), received_ms, pcm)
+        if self._gate is not None:
+            try:
+                pcm = await self._gate.admit(pcm)
+            except StateUnavailable:
+                self._close_soon(_STATE_UNAVAILABLE)
+                return
+        if pcm:
+            await self.rt.publisher.publish(
+                AudioFrame(self.session_id, self.next_seq, int(received_ms), received_ms, pcm)
+            )
+            self.next_seq += 1
+            self._frames_unflushed += 1
+            self.rt.metrics.frames_in.inc()
+            self.rt.metrics.bytes_in.inc(len(pcm))
+            if not self.streaming:
+                self.streaming = True
+                self._say("streaming")
+        if self._gate is not None and self._gate.spent:
+            await self._quota_ran_out()
+
+    async def _quota_ran_out(self) -> None:
+        """The day is used up: say so now, finish what was leased, then close 4029."""
+        self._quota_spent = True
+        self._short = None
+        assert self.sub is not None
+        self.rt.metrics.errors.labels(code=ErrorCode.QUOTA_EXCEEDED.value).inc()
+        self.sub.send_local(
+            error_event(
+                self.session_id,
+                ErrorCode.QUOTA_EXCEEDED,
+                "today's free minutes are used up; the results of the audio before follow",
+            )
         )
-        self.next_seq += 1
-        self._frames_unflushed += 1
-        self.rt.metrics.frames_in.inc()
-        self.rt.metrics.bytes_in.inc(len(pcm))
-        if not self.streaming:
-            self.streaming = True
-            self._say("streaming")
+        await self._end_stream()
 
     async def _on_text(self, text: str) -> None:
         try:
@@ -383,12 +474,14 @@ class StreamConnection:
         if isinstance(message, PingMessage):
             self._say("pong")
         elif isinstance(message, PauseMessage):
+            await self._send_short_frame()
             self.streaming = False
             self._say("paused")
         elif isinstance(message, ResumeMessage):
             self.streaming = True
             self._say("streaming")
         elif isinstance(message, EndMessage):
+            await self._send_short_frame()
             await self._end_stream()
         elif isinstance(message, AckMessage):
             assert self.sub is not None
@@ -563,12 +656,15 @@ class StreamConnection:
             await rt.publisher.publish(
                 EndRecord(self.session_id, self.next_seq - 1, to_ms(utc_now()))
             )
-        await self._write_own_state()
-        if closing.finish:
-            try:
+        try:
+            await self._write_own_state()
+            if closing.finish:
                 await end_session(rt, self.session_id, self.identity.user_id)
-            except StateError as exc:
-                log.info("session %s already gone at its end: %s", self.session_id, exc)
+        except StateError as exc:
+            log.info("session %s already gone at its end: %s", self.session_id, exc)
+        except REDIS_UNAVAILABLE as exc:
+            # The flow has finished the stream; the record and its hold lapse on their own.
+            log.warning("session %s: not ended in state (%s)", self.session_id, exc)
         try:
             async with asyncio.timeout(CLOSE_TIMEOUT_S):
                 if closing.error is not None:
@@ -582,6 +678,8 @@ class StreamConnection:
     async def _release(self) -> None:
         await self._stop_tasks()
         await self._stop_sender()
+        if self._gate is not None:
+            await self._gate.close()
         if self.sub is None or self.identity is None:
             return
         rt = self.rt

@@ -175,6 +175,19 @@ class Settings:
     replay_timeout_seconds: float = field(
         default_factory=lambda: _env_float("REPLAY_TIMEOUT_SECONDS", 10.0)
     )
+    # A free session leases this much of its user's day at a time before publishing it.
+    quota_lease_seconds: float = field(
+        default_factory=lambda: _env_float("QUOTA_LEASE_SECONDS", 2.0)
+    )
+    # While Redis is away a free session streams this much beyond its lease, charged
+    # when Redis is back; then its socket closes 1013 (state_unavailable) until it is.
+    quota_outage_grace_seconds: float = field(
+        default_factory=lambda: _env_float("QUOTA_OUTAGE_GRACE_SECONDS", 60.0)
+    )
+    # A Redis command that has not answered in this time fails (state_unavailable).
+    redis_timeout_seconds: float = field(
+        default_factory=lambda: _env_float("REDIS_TIMEOUT_SECONDS", 3.0)
+    )
 
     recovery_dir: str = field(
         default_factory=lambda: _env("RECOVERY_DIR", str(ROOT / ".run" / "recovery"))
@@ -190,6 +203,9 @@ class Settings:
     # shares with the ingress and Kafka it must run first, or it falls behind first.
     flow_nice: int = field(default_factory=lambda: _env_int("FLOW_NICE", -10))
     recovery_partitions: int = field(default_factory=lambda: _env_int("RECOVERY_PARTITIONS", 1))
+    # The flow's Prometheus metrics (process i of a cluster: port + i; 0: none).
+    flow_metrics_host: str = field(default_factory=lambda: _env("FLOW_METRICS_HOST", "127.0.0.1"))
+    flow_metrics_port: int = field(default_factory=lambda: _env_int("FLOW_METRICS_PORT", 9464))
 
     vad_silence_ms: int = field(default_factory=lambda: _env_int("VAD_SILENCE_MS", 330))
     max_utterance_ms: int = field(default_factory=lambda: _env_int("MAX_UTTERANCE_MS", 8000))

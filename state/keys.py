@@ -2,7 +2,8 @@
 
     ld:quota:<user>:<yyyy-mm-dd>        hash   used_ms: audio charged that UTC day
     ld:quota:<user>:<yyyy-mm-dd>:holds  zset   open reservations "<ms>:<id>", scored by expiry
-    ld:usage:<session>                  hash   the usage ledger: processed_ms high-water mark
+    ld:quota:<user>:<yyyy-mm-dd>:leases zset   sessions' leases "<ms>:<session>", scored by expiry
+    ld:usage:<session>                  hash   the usage ledger: processed_ms high-water mark, lease
     ld:session:<session>                hash   a session's owner, settings, status, counters
     ld:user:<user>:sessions             zset   the owner's live sessions, score expiry ms
     ld:rate:<user>:<scope>              zset   request times in the sliding window
@@ -31,6 +32,11 @@ def quota_day(user_id: str, day: date) -> str:
 def quota_holds(user_id: str, day: date) -> str:
     """A user's open reservations for one UTC day."""
     return f"{quota_day(user_id, day)}:holds"
+
+
+def quota_leases(user_id: str, day: date) -> str:
+    """What a user's streaming sessions hold leased of one UTC day and have not used yet."""
+    return f"{quota_day(user_id, day)}:leases"
 
 
 def usage_ledger(session_id: str) -> str:

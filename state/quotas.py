@@ -14,6 +14,9 @@ Design:
 - A day is a UTC calendar day of the caller's clock (never Redis TIME, so tests can
   roll the day). Keys are named by date and expire a day after their day ends: the
   midnight reset is simply a new key.
+- A streaming free session leases audio ahead of publishing it (`state.usage`,
+  `Usage.lease`): used + every session's lease never passes the limit, so audio
+  past it is never published, processed or charged. Leases count as reserved.
 - Premium users are never refused and hold nothing; their usage is still counted.
 """
 
@@ -65,7 +68,7 @@ class QuotaStatus:
     tier: str
     day: date
     used_ms: int
-    reserved_ms: int
+    reserved_ms: int  # open reservations and streaming sessions' leases
     limit_ms: int | None  # None: unlimited (premium)
 
     @property
@@ -139,8 +142,12 @@ class QuotaPolicy:
         return self.free_limit_ms if has_quota(tier) else None
 
     def day_keys(self, user_id: str, day: date) -> list[str]:
-        """The day hash and the holds zset, in the order the scripts take them."""
-        return [keys.quota_day(user_id, day), keys.quota_holds(user_id, day)]
+        """The day hash, the holds zset and the leases zset, in the order the scripts take them."""
+        return [
+            keys.quota_day(user_id, day),
+            keys.quota_holds(user_id, day),
+            keys.quota_leases(user_id, day),
+        ]
 
     def key_ttl_ms(self, now: datetime) -> int:
         """How long a key of today's date must live from `now`."""

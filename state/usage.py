@@ -15,6 +15,14 @@ The charge goes to the UTC day of `now`. The answer carries the day's
 authoritative numbers; when `status.exceeded` turns true for a free user the
 flow stops the stream with a `quota_exceeded` error.
 
+Leases hold the limit to the frame. Before the ingress publishes a free
+session's audio it leases it (`lease`, a few seconds ahead, so not a round trip
+a frame): a lease is granted only while used + every session's lease stays
+within the limit, however many sessions the user streams on. A charge takes
+what it charges out of the session's lease, and the session's last charge
+(`final`) gives the rest back. So what the flow charges was leased first, and
+audio past the limit is never published, processed or charged.
+
 Reservations (`state.quotas`) are separate holds that this charge does not
 touch; the ingress releases them with `settle` when a session ends.
 """
@@ -34,7 +42,10 @@ from state.scripts import Arg, LuaScript, ScriptCall, fields
 # beyond any replay, and each charge renews it.
 LEDGER_TTL = timedelta(days=7)
 
+_LEDGER_TTL_MS = LEDGER_TTL // timedelta(milliseconds=1)
+
 _APPLY = LuaScript.load("usage_apply", "quota_lib")
+_LEASE = LuaScript.load("usage_lease", "quota_lib")
 _READ = LuaScript.load("read_hash")
 
 
@@ -54,6 +65,16 @@ class UsageCharge:
 
 
 @dataclass(frozen=True)
+class Lease:
+    """The answer to `lease`."""
+
+    session_id: str
+    granted_ms: int  # what this call added to the lease (0: the day is used up; < 0: given back)
+    lease_ms: int  # the session's lease after this call
+    status: QuotaStatus  # the user's day after this call
+
+
+@dataclass(frozen=True)
 class LedgerEntry:
     """A session's line in the usage ledger."""
 
@@ -69,6 +90,9 @@ class Usage:
     def __init__(self, cfg: Settings, clock: Clock = utc_now) -> None:
         self.policy = QuotaPolicy(cfg)
         self.clock = clock
+        # A lease outlives a pause as long as the session itself does; the flow
+        # ends an idle session (its final charge gives the lease back) by then.
+        self.lease_ttl = timedelta(seconds=cfg.session_ttl_seconds)
 
     def apply_usage(
         self,
@@ -77,8 +101,14 @@ class Usage:
         tier: str,
         processed_ms_total: int,
         now: datetime | None = None,
+        *,
+        final: bool = False,
     ) -> ScriptCall[UsageCharge]:
-        """Charge whatever part of the session's cumulative total was not charged before."""
+        """Charge whatever part of the session's cumulative total was not charged before.
+
+        The charge comes out of the session's lease; `final` (the session's last
+        charge) gives back what is left of it.
+        """
         if processed_ms_total < 0:
             raise ValueError("processed_ms_total is a cumulative total and cannot be negative")
         now = now or self.clock()
@@ -91,23 +121,57 @@ class Usage:
 
         call_keys = [keys.usage_ledger(session_id), *self.policy.day_keys(user_id, day)]
         call_keys.append(keys.session(session_id))
-        ttl_ms = LEDGER_TTL // timedelta(milliseconds=1)
         args: list[Arg] = [
             int(processed_ms_total),
             to_ms(now),
             user_id,
             self.policy.key_ttl_ms(now),
-            ttl_ms,
+            _LEDGER_TTL_MS,
+            day.isoformat(),
+            session_id,
+            to_ms(now + self.lease_ttl),
+            int(final),
         ]
         return ScriptCall(_APPLY, call_keys, args, parse)
+
+    def lease(
+        self,
+        session_id: str,
+        user_id: str,
+        tier: str,
+        wanted_ms: int,
+        now: datetime | None = None,
+    ) -> ScriptCall[Lease]:
+        """Lease the session up to `wanted_ms` more of today's quota (limited tiers only).
+
+        A negative `wanted_ms` gives that much of the session's lease back.
+        """
+        if wanted_ms == 0:
+            raise ValueError("a lease changes by more than 0 ms")
+        now = now or self.clock()
+        day, limit = utc_day(now), self.policy.limit_ms(tier)
+
+        def parse(reply: list[int]) -> Lease:
+            granted, lease, used, leased = reply
+            status = self.policy.status(user_id, tier, day, used, leased)
+            return Lease(session_id, granted, lease, status)
+
+        if limit is None:
+            raise ValueError(f"the {tier} tier has no daily limit to lease from")
+        day_hash, _holds, leases = self.policy.day_keys(user_id, day)
+        call_keys = [keys.usage_ledger(session_id), day_hash, leases]
+        args: list[Arg] = [to_ms(now), int(wanted_ms), limit, day.isoformat(), session_id]
+        args += [user_id, to_ms(now + self.lease_ttl), self.policy.key_ttl_ms(now)]
+        args.append(_LEDGER_TTL_MS)
+        return ScriptCall(_LEASE, call_keys, args, parse)
 
     def ledger(self, session_id: str) -> ScriptCall[LedgerEntry | None]:
         """The session's high-water mark, or None if nothing was charged (or it expired)."""
 
         def parse(reply: list[bytes | str]) -> LedgerEntry | None:
-            if not reply:
-                return None
             entry = fields(reply)
+            if "processed_ms" not in entry:  # nothing charged (at most leased)
+                return None
             updated = from_ms(int(entry["updated_ms"]))
             return LedgerEntry(session_id, entry["user_id"], int(entry["processed_ms"]), updated)
 

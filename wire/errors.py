@@ -39,6 +39,8 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     DEMO_NOT_BUILT = "demo_not_built"
     INTERNAL = "internal"
+    # Redis (sessions, quotas, rate limits) is away: try again shortly.
+    STATE_UNAVAILABLE = "state_unavailable"
 
 
 class CloseCode(IntEnum):
@@ -47,7 +49,7 @@ class CloseCode(IntEnum):
     NORMAL = 1000
     GOING_AWAY = 1001
     MESSAGE_TOO_BIG = 1009  # a frame over 1 s or a control message over its limit
-    TRY_AGAIN_LATER = 1013  # the signing keys cannot be fetched now
+    TRY_AGAIN_LATER = 1013  # Redis or the signing keys are away: reconnect after a backoff
     AUTH_TIMEOUT = 4001
     AUTH_INVALID = 4003
     SESSION_NOT_FOUND = 4004

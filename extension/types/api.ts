@@ -16,7 +16,8 @@ export type ErrorCode =
   | "session_limit"
   | "request_invalid"
   | "language_unsupported"
-  | "internal";
+  | "internal"
+  | "state_unavailable";
 
 /** Body of every non-2xx REST answer. */
 export interface APIError {
@@ -224,6 +225,7 @@ export const CloseCode = {
   normal: 1000,
   goingAway: 1001,
   messageTooBig: 1009,
+  /** state_unavailable (Redis is away) or the signing keys cannot be fetched: reconnect after a backoff. */
   tryAgainLater: 1013,
   authTimeout: 4001,
   authInvalid: 4003,

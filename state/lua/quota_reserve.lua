@@ -1,11 +1,11 @@
--- Reserve quota atomically: granted only if used + reserved + requested <= limit.
--- KEYS: day hash, holds zset.
+-- Reserve quota atomically: granted only if used + reserved + requested <= limit,
+-- where reserved counts open holds and streaming sessions' leases.
+-- KEYS: day hash, holds zset, leases zset.
 -- ARGV: now_ms, requested_ms, limit_ms (-1: unlimited, nothing is held),
 --       hold member "<ms>:<id>", hold expiry ms, holds key ttl ms.
 -- Returns {granted 0/1, used_ms, reserved_ms after}.
 local now, requested, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-prune_holds(KEYS[2], now)
-local used, reserved = used_ms(KEYS[1]), reserved_ms(KEYS[2])
+local used, reserved = used_ms(KEYS[1]), promised_ms(KEYS[2], KEYS[3], now)
 if limit < 0 then
   return {1, used, reserved}
 end

@@ -1,4 +1,3 @@
--- A user's quota for one day: {used_ms, reserved_ms}.
--- KEYS: day hash, holds zset.  ARGV: now_ms.
-prune_holds(KEYS[2], tonumber(ARGV[1]))
-return {used_ms(KEYS[1]), reserved_ms(KEYS[2])}
+-- A user's quota for one day: {used_ms, reserved_ms (holds and leases)}.
+-- KEYS: day hash, holds zset, leases zset.  ARGV: now_ms.
+return {used_ms(KEYS[1]), promised_ms(KEYS[2], KEYS[3], tonumber(ARGV[1]))}

@@ -1,10 +1,14 @@
 -- Charge a session's processed audio exactly once, from its cumulative total.
 -- The ledger keeps the highest total seen; only the part above it is charged,
 -- so replays (lower or equal totals) charge nothing and a crash loses nothing.
--- KEYS: ledger hash, day hash, holds zset, session hash.
--- ARGV: processed_total_ms, now_ms, user_id, day key ttl ms, ledger ttl ms.
+-- What is charged came out of the session's lease, which shrinks by it; the
+-- session's last charge (final) gives back what is left of the lease.
+-- KEYS: ledger hash, day hash, holds zset, leases zset, session hash.
+-- ARGV: processed_total_ms, now_ms, user_id, day key ttl ms, ledger ttl ms,
+--       day, session_id, lease expiry ms, final (0/1).
 -- Returns {charged_ms, high_water_ms, used_ms, reserved_ms}.
 local total, now = tonumber(ARGV[1]), tonumber(ARGV[2])
+local day, session = ARGV[6], ARGV[7]
 local high_water = tonumber(redis.call('HGET', KEYS[1], 'processed_ms') or '0')
 local charged = 0
 if total > high_water then
@@ -14,10 +18,17 @@ if total > high_water then
   redis.call('HINCRBY', KEYS[2], 'used_ms', charged)
   redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4]))
   -- The session record mirrors the ledger while it exists; never recreate an expired one.
-  if redis.call('EXISTS', KEYS[4]) == 1 then
-    redis.call('HSET', KEYS[4], 'processed_ms', total)
+  if redis.call('EXISTS', KEYS[5]) == 1 then
+    redis.call('HSET', KEYS[5], 'processed_ms', total)
   end
 end
+local lease = current_lease(KEYS[1], KEYS[4], day, session)
+if lease > 0 then
+  local left = math.max(lease - charged, 0)
+  if ARGV[9] == '1' then
+    left = 0
+  end
+  set_lease(KEYS[1], KEYS[4], day, session, lease, left, tonumber(ARGV[8]), tonumber(ARGV[4]))
+end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[5]))
-prune_holds(KEYS[3], now)
-return {charged, high_water, used_ms(KEYS[2]), reserved_ms(KEYS[3])}
+return {charged, high_water, used_ms(KEYS[2]), promised_ms(KEYS[3], KEYS[4], now)}

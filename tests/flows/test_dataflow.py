@@ -17,6 +17,7 @@ from flows.concurrency import close_worker_loops
 from flows.dataflow import process_audio
 from flows.decode import Rejected, decode_message
 from flows.finish import Routed
+from flows.items import UsageTick
 from flows.segmenter import SegmenterConfig
 from flows.speech_steps import SpeechProviders
 from flows.usage_step import UsageAnswer
@@ -59,12 +60,13 @@ class MemoryLedger:
     def __init__(self) -> None:
         self.marks: dict[str, int] = {}
 
-    def apply(self, ticks: Sequence[tuple[SessionSettings, int]]) -> list[UsageAnswer]:
+    def apply(self, ticks: Sequence[UsageTick]) -> list[UsageAnswer]:
         answers = []
-        for settings, processed_ms in ticks:
-            mark = max(self.marks.get(settings.session_id, 0), processed_ms)
-            self.marks[settings.session_id] = mark
-            answers.append(UsageAnswer(mark / 1000, 300.0, False))
+        for tick in ticks:
+            sid = tick.settings.session_id
+            mark = max(self.marks.get(sid, 0), tick.processed_ms)
+            self.marks[sid] = mark
+            answers.append(UsageAnswer(mark / 1000, 300.0))
         return answers
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +20,12 @@ from flows.__main__ import ensure_recovery_dir
 from state.quotas import Quotas
 from state.scripts import ScriptRunner
 from state.usage import Usage
+from tests.support.own_redis import OwnRedis, own_redis
 from tests.support.speech import frames, utterances
 from wire.audio import AudioFrame, AudioRecord, EndRecord, SessionSettings, StartRecord
 from wire.events import ResultEvent
 
+OUTAGE_S = 40.0
 SENTENCES = (
     "The weather is nice today.",
     "We are going to the beach this afternoon.",
@@ -116,23 +120,29 @@ def test_killed_flow_resumes_without_losing_segments_or_charging_twice(
         flow.stop()
 
 
+def _first_half(
+    cfg: settings.Settings, flow: FlowProcess, results: ResultReader, session: SessionSettings
+) -> tuple[bytes, bytes, list[AudioRecord]]:
+    """Two sentences streamed and subtitled; the PCM of both halves, the second's frames."""
+    first, second = utterances(*SENTENCES[:2]), utterances(*SENTENCES[2:])
+    head = _frames(session, first)
+    produce_records(cfg.kafka_bootstrap, cfg.topic_audio, [StartRecord(session), *head])
+    sid = session.session_id
+    results.read_until(lambda ev: 1 in _finals(ev, sid, "subtitle"), 90, flow.check_running)
+    return first, second, _frames(session, second, first_seq=len(head))
+
+
 def _kill_and_resume(
     cfg: settings.Settings, flow: FlowProcess, results: ResultReader, replays_all: bool
 ) -> None:
     session = _session(audio_dubbing=False)
     sid = session.session_id
-    first, second = utterances(*SENTENCES[:2]), utterances(*SENTENCES[2:])
-    head = _frames(session, first)
-    tail = _frames(session, second, first_seq=len(head))
     # Kill mid-stream: the first half is processed, the second not yet sent.
-    produce_records(cfg.kafka_bootstrap, cfg.topic_audio, [StartRecord(session), *head])
-    results.read_until(lambda ev: 1 in _finals(ev, sid, "subtitle"), 90, flow.check_running)
+    first, second, tail = _first_half(cfg, flow, results, session)
     flow.kill()
     before = list(results.events)
 
-    produce_records(
-        cfg.kafka_bootstrap, cfg.topic_audio, [*tail, EndRecord(sid, len(head) + len(tail) - 1, 0)]
-    )
+    produce_records(cfg.kafka_bootstrap, cfg.topic_audio, [*tail, EndRecord(sid, tail[-1].seq, 0)])
     flow.start()
     events = results.read_until(ended(sid), 120, flow.check_running)
 
@@ -190,3 +200,51 @@ def test_two_flow_processes_share_the_sessions(
             process.stop()
     for session in sessions:
         assert set(_finals(events, session.session_id, "subtitle")) == {0}
+
+
+def test_a_redis_outage_delays_the_charges_but_no_result_and_no_restart(
+    cfg: settings.Settings, tmp_path: Path, results: ResultReader
+) -> None:
+    with own_redis(tmp_path / "own") as server:
+        cfg = dataclasses.replace(cfg, redis_url=server.url)
+        flow = FlowProcess(cfg, tmp_path / "flow.log", {"SNAPSHOT_INTERVAL_SECONDS": "1"})
+        flow.start()
+        try:
+            _stream_through_an_outage(cfg, flow, server, results)
+        finally:
+            flow.stop()
+
+
+def _stream_through_an_outage(
+    cfg: settings.Settings, flow: FlowProcess, server: OwnRedis, results: ResultReader
+) -> None:
+    session = _session(audio_dubbing=False, tier="free")
+    sid = session.session_id
+    first, second, tail = _first_half(cfg, flow, results, session)
+
+    server.stop()
+    stopped = time.monotonic()
+    produce_records(cfg.kafka_bootstrap, cfg.topic_audio, [*tail, EndRecord(sid, tail[-1].seq, 0)])
+    # Every result comes while Redis is away; only `ended` waits for the last charge.
+    results.read_until(lambda ev: 3 in _finals(ev, sid, "subtitle"), 120, flow.check_running)
+    time.sleep(2)
+    assert not ended(sid)(results.events)
+    # A restart during the outage keeps the charges that wait (they are in the snapshot).
+    flow.kill()
+    flow.start()
+    # Longer than any retry budget: the flow waits, it does not give up.
+    while time.monotonic() - stopped < OUTAGE_S:
+        flow.check_running()
+        time.sleep(1)
+    assert not ended(sid)(results.events)
+    assert "usage ledger unreachable" in flow.tail(400)
+    with urllib.request.urlopen(flow.metrics_url, timeout=5) as answer:
+        metrics = answer.read().decode()
+    assert "livedub_flow_usage_charges_waiting 0.0" not in metrics
+
+    server.start()
+    events = results.read_until(ended(sid), 60, flow.check_running)
+    assert sorted(_finals(events, sid, "transcript")) == [0, 1, 2, 3]
+    streamed_ms = (len(first) + len(second)) // 32
+    assert _usage(cfg, session) == (streamed_ms, streamed_ms)
+    flow.check_running()

@@ -108,9 +108,16 @@ async def authenticate(
 
 
 def read_audio(
-    cfg: settings.Settings, session_id: str, count: int, timeout: float = WAIT_S
+    cfg: settings.Settings,
+    session_id: str,
+    count: int,
+    timeout: float = WAIT_S,
+    until_end: bool = False,
 ) -> list[audio.AudioRecord]:
-    """The first `count` records of a session on the audio topic (blocking)."""
+    """The first `count` records of a session on the audio topic (blocking).
+
+    `until_end`: fewer when the session's end record comes first.
+    """
     consumer = Consumer(
         {
             "bootstrap.servers": cfg.kafka_bootstrap,
@@ -126,6 +133,8 @@ def read_audio(
     deadline = time.monotonic() + timeout
     try:
         while len(records) < count and time.monotonic() < deadline:
+            if until_end and records and isinstance(records[-1], audio.EndRecord):
+                break
             for message in consumer.consume(100, 0.2):
                 if message.error() is None and message.key() == session_id.encode():
                     records.append(audio.decode(message.value() or b""))
@@ -135,9 +144,9 @@ def read_audio(
 
 
 async def audio_records(
-    cfg: settings.Settings, session_id: str, count: int
+    cfg: settings.Settings, session_id: str, count: int, until_end: bool = False
 ) -> list[audio.AudioRecord]:
-    return await asyncio.to_thread(read_audio, cfg, session_id, count)
+    return await asyncio.to_thread(read_audio, cfg, session_id, count, WAIT_S, until_end)
 
 
 def produce_results(cfg: settings.Settings, partition: int, events: list[ResultEvent]) -> None:

@@ -28,8 +28,7 @@ from tests.ingress.support import (
     ws_path,
 )
 from wire.audio import AudioFrame, EndRecord, StartRecord
-from wire.errors import ErrorCode
-from wire.events import ResultEvent, error_event, event_id
+from wire.events import ResultEvent, event_id
 
 
 def ended(session_id: str) -> ResultEvent:
@@ -90,7 +89,6 @@ async def test_bad_frames_and_messages_are_answered_and_the_socket_stays_open(
         await authenticate(ws, caller)
         cases: list[tuple[bytes | str, str]] = [
             (b"\x00" * 321, "frame_invalid"),
-            (b"\x00" * 318, "frame_too_small"),
             ("{not json", "message_invalid"),
             ('{"type": "dance"}', "message_invalid"),
             ('{"type": "ack"}', "message_invalid"),
@@ -204,8 +202,9 @@ async def finish(ws: Socket, caller: Caller, sid: str) -> tuple[int, list[Any]]:
 
 async def test_end_waits_for_the_flows_ended_then_closes_and_settles(caller: Caller) -> None:
     sid = (await caller.create_session())["session_id"]
-    check = ("POST", "/api/v1/dubbing/quota/check", {"estimated_minutes": 5})
-    assert (await caller.call(*check))[1]["allowed"] is False  # the session holds a minute
+    # The session holds a minute; the 100 ms it sent stay leased (no flow charges them here).
+    check = ("POST", "/api/v1/dubbing/quota/check", {"estimated_minutes": 4.99})
+    assert (await caller.call(*check))[1]["allowed"] is False
     async with caller.client.websocket(ws_path(sid)) as ws:
         await authenticate(ws, caller)
         await ws.send(pcm(100))
@@ -238,28 +237,43 @@ async def test_without_the_flows_ended_the_end_times_out(
     assert (await caller.call("GET", f"/api/v1/dubbing/sessions/{sid}"))[1]["status"] == "ended"
 
 
-async def test_the_flows_quota_exceeded_is_forwarded_then_closes_4029(caller: Caller) -> None:
+async def test_a_short_frame_goes_out_only_as_the_last_before_end_or_pause(
+    caller: Caller,
+) -> None:
     sid = (await caller.create_session())["session_id"]
     async with caller.client.websocket(ws_path(sid)) as ws:
         await authenticate(ws, caller)
-        warning = ResultEvent(
-            "status",
-            event_id(sid, -1, "status-quota_warning"),
-            sid,
-            status="quota_warning",
-            remaining_seconds=30.0,
-        )
-        exceeded = error_event(
-            sid, ErrorCode.QUOTA_EXCEEDED, "daily free minutes used up", part="quota"
-        )
+        await ws.send(pcm(100))
+        await receive_until(ws, "streaming")
+        await ws.send(b"\x02\x00" * 112)  # 7 ms, then more audio: refused
+        await ws.send(pcm(100))
+        error = await receive_json(ws)
+        assert (error["type"], error["code"]) == ("error", "frame_too_small")
+        await ws.send(b"\x03\x00" * 50)  # then a pause: it was the last before it
+        await ws.send(json.dumps({"type": "pause"}))
+        await receive_until(ws, "paused")
+        await ws.send(pcm(100))
+        await ws.send(b"\x04\x00" * 112)  # the tab's last 7 ms, then the end
+        await ws.send(json.dumps({"type": "end"}))
         partition = await reply_partition(caller.cfg, sid)
-        await asyncio.to_thread(produce_results, caller.cfg, partition, [warning, exceeded])
+        await asyncio.to_thread(produce_results, caller.cfg, partition, [ended(sid)])
+        code, _ = await closed_with(ws)
+    assert code == 1000
+    records = await audio_records(caller.cfg, sid, 6)
+    frames = [r for r in records if isinstance(r, AudioFrame)]
+    assert [len(f.pcm) for f in frames] == [3200, 3200, 100, 3200, 224]
+    assert isinstance(records[-1], EndRecord) and records[-1].last_seq == frames[-1].seq
+
+
+async def test_a_state_outage_closes_1013_state_unavailable(
+    start_app: StartApp, ingress_cfg: settings.Settings, user: str
+) -> None:
+    cfg = dataclasses.replace(ingress_cfg, redis_url="redis://127.0.0.1:1/0")
+    caller = Caller((await start_app(cfg)).test_client(), cfg, user)
+    async with caller.client.websocket(ws_path("any-session")) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": caller.token}))
         code, before = await closed_with(ws)
-    assert code == 4029
-    assert [m.get("status") or m.get("code") for m in before] == ["quota_warning", "quota_exceeded"]
-    records = await audio_records(caller.cfg, sid, 2)
-    assert isinstance(records[1], EndRecord)
-    assert (await caller.call("GET", f"/api/v1/dubbing/sessions/{sid}"))[1]["status"] == "ended"
+    assert (code, [m["code"] for m in before]) == (1013, ["state_unavailable"])
 
 
 async def test_results_carry_when_the_ingress_sent_them_and_its_own_messages_do_not(
@@ -322,17 +336,6 @@ async def test_a_session_keeps_the_tier_it_was_created_with(
         await authenticate(ws, dataclasses.replace(caller, tier=streamed))
     start = (await audio_records(caller.cfg, sid, 1))[0]
     assert isinstance(start, StartRecord) and start.settings.tier == created
-
-
-async def test_a_state_outage_closes_4500_with_an_internal_error(
-    start_app: StartApp, ingress_cfg: settings.Settings, user: str
-) -> None:
-    cfg = dataclasses.replace(ingress_cfg, redis_url="redis://127.0.0.1:1/0")
-    caller = Caller((await start_app(cfg)).test_client(), cfg, user)
-    async with caller.client.websocket(ws_path("any-session")) as ws:
-        await ws.send(json.dumps({"type": "auth", "token": caller.token}))
-        code, before = await closed_with(ws)
-    assert (code, [m["code"] for m in before]) == (4500, ["internal"])
 
 
 @pytest.mark.parametrize(

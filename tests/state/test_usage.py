@@ -122,3 +122,81 @@ async def test_ledger_of_an_unknown_session_is_empty(
 def test_totals_cannot_be_negative(state_cfg: Settings, user: str) -> None:
     with pytest.raises(ValueError):
         Usage(state_cfg).apply_usage(new_id("s"), user, "free", -1, NOON)
+
+
+# -- leases: the limit held to the frame ---------------------------------------------
+
+
+async def test_concurrent_sessions_lease_no_more_than_the_day_holds(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    usage, sessions = Usage(state_cfg), [new_id("s") for _ in range(3)]
+    await run(usage.apply_usage(sessions[0], user, "free", 290_000, NOON))
+    # Three sessions ask 2 s at a time, 30 times each, all at once: 10 s are left.
+    asks = [run(usage.lease(s, user, "free", 2_000, NOON)) for s in sessions for _ in range(30)]
+    leases = await asyncio.gather(*asks)
+    assert sum(lease.granted_ms for lease in leases) == 10_000
+    assert all(0 <= lease.granted_ms <= 2_000 for lease in leases)
+    status = await run(Quotas(state_cfg).get_usage(user, now=NOON))
+    assert (status.used_ms, status.reserved_ms, status.available_ms) == (290_000, 10_000, 0)
+    refused = await run(usage.lease(sessions[1], user, "free", 1, NOON))
+    assert refused.granted_ms == 0
+
+
+async def test_charges_spend_the_lease_and_the_last_one_gives_the_rest_back(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    usage, quotas, session, other = Usage(state_cfg), Quotas(state_cfg), new_id("s"), new_id("s")
+    await run(usage.apply_usage(other, user, "free", 295_000, NOON))
+    lease = await run(usage.lease(session, user, "free", 4_000, NOON))
+    assert (lease.granted_ms, lease.lease_ms) == (4_000, 4_000)
+    charge = await run(usage.apply_usage(session, user, "free", 1_500, NOON))
+    assert (charge.status.used_ms, charge.status.reserved_ms) == (296_500, 2_500)
+    # Replays charge nothing and spend nothing.
+    await run(usage.apply_usage(session, user, "free", 1_500, NOON))
+    assert (await run(quotas.get_usage(user, now=NOON))).reserved_ms == 2_500
+    # The other session can lease only what the limit leaves beside this lease.
+    assert (await run(usage.lease(other, user, "free", 5_000, NOON))).granted_ms == 1_000
+    await run(usage.apply_usage(other, user, "free", 296_000, NOON, final=True))
+    last = await run(usage.apply_usage(session, user, "free", 2_000, NOON, final=True))
+    assert (last.status.used_ms, last.status.reserved_ms) == (298_000, 0)
+    assert (await run(usage.lease(new_id("s"), user, "free", 5_000, NOON))).granted_ms == 2_000
+
+
+async def test_a_lease_lapses_with_its_session(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    usage, session = Usage(state_cfg), new_id("s")
+    await run(usage.lease(session, user, "free", 300_000, NOON))
+    later = NOON + timedelta(seconds=state_cfg.session_ttl_seconds + 1)
+    assert (await run(usage.lease(new_id("s"), user, "free", 1_000, later))).granted_ms == 1_000
+    # The lapsed lease is gone for its session too: a charge takes nothing from it.
+    charge = await run(usage.apply_usage(session, user, "free", 500, later))
+    assert (charge.status.used_ms, charge.status.reserved_ms) == (500, 1_000)
+
+
+async def test_a_lease_of_yesterday_holds_nothing_today(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    usage, session = Usage(state_cfg), new_id("s")
+    before = datetime(2031, 3, 14, 23, 59, 59, tzinfo=UTC)
+    await run(usage.lease(session, user, "free", 300_000, before))
+    today = before + timedelta(seconds=2)
+    fresh = await run(usage.lease(session, user, "free", 300_000, today))
+    assert (fresh.granted_ms, fresh.lease_ms) == (300_000, 300_000)
+
+
+async def test_a_session_gives_back_what_it_will_not_send(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    usage, session = Usage(state_cfg), new_id("s")
+    await run(usage.lease(session, user, "free", 2_000, NOON))
+    back = await run(usage.lease(session, user, "free", -1_900, NOON))
+    assert (back.granted_ms, back.lease_ms, back.status.reserved_ms) == (-1_900, 100, 100)
+    # Never more than it holds.
+    assert (await run(usage.lease(session, user, "free", -500, NOON))).lease_ms == 0
+
+
+def test_premium_has_nothing_to_lease(state_cfg: Settings, user: str) -> None:
+    with pytest.raises(ValueError):
+        Usage(state_cfg).lease(new_id("s"), user, "premium", 1_000, NOON)
