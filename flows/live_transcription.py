@@ -35,6 +35,7 @@ from bytewax.operators import StatefulBatchLogic
 
 from flows.concurrency import WorkerLoop
 from flows.items import SpeechSegment, StreamAudio, StreamEnd, StreamPause, Transcribed
+from flows.metrics import METRICS
 from providers.base import (
     ProviderError,
     SpeechStream,
@@ -244,6 +245,8 @@ class LiveTranscription(StatefulBatchLogic[StreamItem, StreamOutput, LiveTranscr
             if heard.closing is not None and heard.closing.done():
                 self._streams.remove(heard)
                 billed = heard.stream.billed_seconds
+                METRICS.stt_stream_seconds.observe(billed)
+                METRICS.stt_billed_seconds.inc(billed)
                 sid = self._settings.session_id if self._settings else "?"
                 log.info("session %s: provider stream closed after %.1f s billed", sid, billed)
         self._settle()

@@ -4,7 +4,8 @@ One registry per process, shared by its worker threads. What they say:
 events out by type, time inside providers per event type, how old the audio
 behind an event is when it leaves (the flow's delay), the audio records fetched
 but not yet read and the records not yet fetched (backlog), usage charges
-waiting for the ledger, and how often this recovery directory's flow was
+waiting for the ledger, the seconds each session's speech-to-text stream was
+billed (a streaming provider bills by the second), and how often this recovery directory's flow was
 started again (restarts: the count is kept beside the snapshots, so it
 survives the restarts it counts).
 """
@@ -61,6 +62,18 @@ class FlowMetrics:
         self.ledger_failures = Counter(
             "livedub_flow_usage_ledger_failures",
             "Round trips to the usage ledger that failed (and will be tried again)",
+            registry=r,
+        )
+        # A streaming speech-to-text provider (AssemblyAI) bills each second a connection is open.
+        self.stt_stream_seconds = Histogram(
+            "livedub_flow_stt_stream_seconds",
+            "Seconds a provider stream (one session's, until a quiet spell or its end) was billed",
+            buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 10800),
+            registry=r,
+        )
+        self.stt_billed_seconds = Counter(
+            "livedub_flow_stt_billed_seconds",
+            "Provider stream seconds billed, all sessions together",
             registry=r,
         )
         self.restarts = Counter(

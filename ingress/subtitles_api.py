@@ -4,7 +4,8 @@ Built from the session's subtitle log (`state.subtitle_log`): the final
 subtitle and transcript events its viewer was sent, written by whichever
 ingress held the socket, so any ingress answers, during the session and for a
 while after it ended (as long as the session can be read). Only the owner may
-download; `track=translation` needs a session that makes subtitles.
+download; `track=translation` of a dub-only session is 404 not_found (it has
+no translated subtitles; its transcript is there).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ EVENT_TYPES = {"translation": "subtitle", "transcript": "transcript"}
     {},
     files={200: tuple(MEDIA_TYPES.values())},
     query=SubtitlesQuery,
-    errors=(ErrorCode.SESSION_NOT_FOUND, ErrorCode.FORBIDDEN),
+    errors=(ErrorCode.SESSION_NOT_FOUND, ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN),
 )
 @user_endpoint
 async def download_subtitles(identity: Identity, session_id: str) -> Response:
@@ -45,9 +46,11 @@ async def download_subtitles(identity: Identity, session_id: str) -> Response:
     settings = session.settings
     if query.track == "translation":
         if not settings.live_subtitles:
+            # A well-formed request for a file this session does not have.
             raise ApiError(
-                ErrorCode.REQUEST_INVALID,
-                "this session makes no subtitles (dubbing only): ask for track=transcript",
+                ErrorCode.NOT_FOUND,
+                "this session makes no translated subtitles (dubbing only): "
+                "ask for track=transcript",
             )
         language = settings.subtitle_target
     else:

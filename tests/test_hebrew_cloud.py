@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
+import time
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -298,10 +301,12 @@ async def test_music_is_never_subtitled_or_dubbed(
     # The music follows speech, so the provider's stream is open and hears it.
     speech = speak(SAID[0].said, "he")
     pcm = silence(300) + speech + silence(700) + music(MUSIC_SECONDS) + silence(1500)
+    started = time.monotonic()
     async with create_app(ingress_cfg).test_app() as served:
         heard = await watch(
             served.test_client(), ingress_cfg, pcm, target="en", subtitles=True, dubbing=True
         )
+    watched = time.monotonic() - started
     texts = [e.get("data") for e in heard.events if e["type"] in ("transcript", "subtitle")]
     assert not [t for t in texts if t and ("Music" in t or "music" in t)]
     assert [s["data"] for s in heard.finals("subtitle")] == [SAID[0].en]
@@ -309,3 +314,8 @@ async def test_music_is_never_subtitled_or_dubbed(
     heard_by_provider = cloud.stt.sessions[-1]
     assert heard_by_provider.params["speech_model"] == "whisper-rt"
     assert MUSIC_TAG in heard_by_provider.finals  # the provider did name it
+    # The connection time the provider bills shows in the flow's metrics.
+    with urllib.request.urlopen(cloud_flow.metrics_url, timeout=5) as answer:
+        metrics = answer.read().decode()
+    billed = re.search(r"^livedub_flow_stt_billed_seconds_total (\S+)$", metrics, re.M)
+    assert billed and 1 <= float(billed.group(1)) <= watched + 1

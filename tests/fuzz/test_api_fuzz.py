@@ -9,7 +9,7 @@ from fuzz.api_fuzz import fuzz_new_ingress
 from fuzz.schemathesis_run import read_report
 
 # Every operation, development token included (the fuzzed ingress serves it).
-OPERATIONS = 9
+OPERATIONS = 10
 
 
 def test_a_bounded_fuzz_run_finds_no_server_error_and_no_violation(

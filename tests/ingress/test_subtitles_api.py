@@ -154,7 +154,7 @@ async def test_only_the_owner_downloads_and_bad_asks_get_stable_codes(
         (owner, "no-such-session", "", (404, "session_not_found")),
         (owner, sid, "?format=docx", (400, "request_invalid")),
         (owner, sid, "?track=dub", (400, "request_invalid")),
-        (owner, dub_only, "", (400, "request_invalid")),
+        (owner, dub_only, "", (404, "not_found")),  # it has no translated subtitles
     ]:
         status, body, _ = await download(who, session, query)
         assert (status, json.loads(body)["error"]["code"]) == expected, (session, query)
