@@ -84,6 +84,7 @@ SPEECH = {"TRANSLATION_CACHE_SIZE": "0"}
 # is still in flight for the next viewer to share.
 STAGGER_MS = 300
 WARMUP_STREAMS = 100
+CLOUD_WARMUP_S = 20.0
 PROBE_MARGIN_S = 3.0  # the probe beside a load skips its start and end
 # The probe beside a load takes a trip every 30 ms, one hop and two in turn: the
 # records it and the relay produce add up to the 50 a second one hop every 20 ms did.
@@ -304,8 +305,10 @@ def cloud(counts: list[int], seconds: float, workdir: Path) -> dict[str, Any]:
     figures: dict[str, Any] = {"providers_ms": provider_budget_ms(Latencies())}
     try:
         stack.start()
-        log("warming up: one Hebrew viewer")
-        run_clients(stack, cloud_plans(block, 1, 8), 0)
+        # The broker's JVM and the stand-ins need a busy minute before they run at speed.
+        warm = max(counts, default=1)
+        log(f"warming up: {warm} Hebrew viewers for {CLOUD_WARMUP_S:.0f}s")
+        run_clients(stack, cloud_plans(block, warm, CLOUD_WARMUP_S), spread_s=1.0)
         for count in counts:
             log(f"{count} Hebrew stream(s) for {seconds:.0f}s (AssemblyAI, DeepL, ElevenLabs)")
             pid = standins.proc.pid()

@@ -344,7 +344,9 @@ async def _guarded_stream(
     try:
         while True:
             try:
-                chunk = await asyncio.wait_for(anext(chunks), timeout_s)
+                # A deadline, not wait_for: no task per chunk on the worker's loop.
+                async with asyncio.timeout(timeout_s):
+                    chunk = await anext(chunks)
             except StopAsyncIteration:
                 return
             except Exception as exc:

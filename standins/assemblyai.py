@@ -180,6 +180,7 @@ class _Listener:
         self.turn: _Turn | None = None
         self.next_order = 0
         self.outbox: list[tuple[float, str]] = []  # (when due, message)
+        self.queued = asyncio.Event()
 
     # -- audio in ----------------------------------------------------------------------
 
@@ -356,6 +357,11 @@ class _Listener:
 
     def _queue(self, due: float, message: dict[str, Any]) -> None:
         self.outbox.append((due, json.dumps(message, ensure_ascii=False)))
+        self.queued.set()  # the clock sleeps until the first message is due
+
+    def next_due(self) -> float | None:
+        """When the first message waiting is due."""
+        return self.outbox[0][0] if self.outbox else None
 
     async def flush_due(self, *, everything: bool = False) -> None:
         """Send, in order, the messages whose time has come."""
@@ -563,10 +569,16 @@ class AssemblyAIStandin:
 
     @staticmethod
     async def _tick(listener: _Listener) -> None:
+        """Partials on a 10 ms clock; each queued message sent when it is due, not a tick later."""
         while True:
             listener.tick()
             await listener.flush_due()
-            await asyncio.sleep(TICK_S)
+            listener.queued.clear()
+            due = listener.next_due()
+            wait = TICK_S if due is None else min(TICK_S, max(0.0, due - time.monotonic()))
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await listener.queued.wait()
 
     async def _terminate(self, ws: ServerConnection, session: Session, listener: _Listener) -> None:
         listener.end_turn(latency=False)

@@ -5,7 +5,8 @@ As ElevenLabs documents it (elevenlabs.io/docs):
   body (`text`, `model_id`, `language_code`): raw PCM s16le mono, chunked as
   it is generated (api-reference/streaming). The audio is a tone, 60 ms per
   character; the first bytes come after `Latency.first_chunk_ms`, the rest
-  at `Latency.speed` times real time, in 1 KiB pieces.
+  at `Latency.speed` times real time, a tenth of a second of speech at a time
+  (our assumption: ElevenLabs does not document its chunking).
 - `GET /v1/models` (the documented languages of each model: Flash v2.5 and
   Multilingual v2 speak English and Spanish but not Hebrew, which only v3
   does: docs/models) and `GET /v1/voices`.
@@ -32,7 +33,7 @@ from quart import Quart, Response, request
 from standins.http import Faults, json_response, this_request
 
 SECONDS_PER_CHARACTER = 0.06
-PIECE_BYTES = 1001  # odd on purpose: a sample may straddle two pieces
+PIECE_SECONDS = 0.1
 PCM_RATES = {8000, 16000, 22050, 24000, 32000, 44100, 48000}
 
 
@@ -164,9 +165,10 @@ def elevenlabs_app(
         async def pieces() -> AsyncIterator[bytes]:
             try:
                 await asyncio.sleep(pace.first_chunk_ms / 1000)
-                for start in range(0, len(audio), PIECE_BYTES):
-                    yield audio[start : start + PIECE_BYTES]
-                    seconds = PIECE_BYTES / 2 / rate
+                piece = int(rate * PIECE_SECONDS) * 2 + 1  # odd: a sample may straddle two
+                for start in range(0, len(audio), piece):
+                    yield audio[start : start + piece]
+                    seconds = piece / 2 / rate
                     await asyncio.sleep(seconds / pace.speed if pace.speed else 0)
             finally:
                 counted.running -= 1
