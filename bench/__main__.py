@@ -47,12 +47,14 @@ from bench.baselines import kafka_round_trip_ms, kafka_trips_ms, websocket_echo_
 from bench.clients import StreamPlan, StreamResult
 from bench.cloud_speech import cloud_plans, cloud_stack, provider_budget_ms
 from bench.measures import (
+    first_text_ms,
     lag_ms,
     most_streams_held,
     over_the_run,
     overhead_split_ms,
     overheads_to_viewer_ms,
     p50_by_minute,
+    partial_rewrites,
     pipeline_overheads_ms,
     slowest_events,
     thirds,
@@ -61,7 +63,7 @@ from bench.measures import (
 )
 from bench.plot import plot
 from bench.recovery_store import newest_snapshot_bytes
-from bench.speech_plan import looped_plan, speech_block
+from bench.speech_plan import Programme, looped_plan, speech_block
 from bench.stats import cpu_percent, percentiles, sample
 from bench.targets import DRIFT_MS, LAG_BOUND_MS, table, verdicts
 from bench.viewers import ViewerGroup, ViewersRun, run_viewers
@@ -79,10 +81,6 @@ COMMON = {
 # The programme loops, so its sentences repeat: a remembered translation would
 # leave Apertium out of every utterance after the first round.
 SPEECH = {"TRANSLATION_CACHE_SIZE": "0"}
-# Speech viewers start together, each three frames further into the programme:
-# their transcriptions overlap (the hard case on two cores), but no translation
-# is still in flight for the next viewer to share.
-STAGGER_MS = 300
 WARMUP_STREAMS = 100
 CLOUD_WARMUP_S = 20.0
 PROBE_MARGIN_S = 3.0  # the probe beside a load skips its start and end
@@ -222,7 +220,7 @@ def no_op_run(
 
 
 def capacity(
-    block: tuple[bytes, tuple[int, ...]],
+    block: Programme,
     counts: list[int],
     burst_streams: int,
     seconds: float,
@@ -276,9 +274,7 @@ def capacity(
         stack.stop()
 
 
-def speech(
-    block: tuple[bytes, tuple[int, ...]], counts: list[int], seconds: float, workdir: Path
-) -> dict[str, Any]:
+def speech(block: Programme, counts: list[int], seconds: float, workdir: Path) -> dict[str, Any]:
     """The offline speech stack, en->es, both modes."""
     stack = FullStack(workdir / "speech", env={**COMMON, **SPEECH})
     stack.start()
@@ -289,9 +285,15 @@ def speech(
         run_clients(stack, [warm], 0)
         for count in counts:
             log(f"{count} speech stream(s) for {seconds:.0f}s (Whisper, Apertium, Piper)")
-            plans = [looped_plan(block, seconds, phase_ms=i * STAGGER_MS) for i in range(count)]
+            # Each viewer tuned in at a point of the programme of its own.
+            phases = random.Random(count)
+            block_ms = len(block.pcm) // 32
+            plans = [
+                looped_plan(block, seconds, phase_ms=phases.randrange(block_ms))
+                for _ in range(count)
+            ]
             results, usage = measure_load(stack, plans, spread_s=0.0)
-            figures[str(count)] = speech_figures(results, usage, seconds)
+            figures[str(count)] = speech_figures(results, plans, usage, seconds)
             log(f"  final subtitle p50 {figures[str(count)]['utterance_end_to_final_subtitle_ms']}")
         return figures
     finally:
@@ -313,12 +315,13 @@ def cloud(counts: list[int], seconds: float, workdir: Path) -> dict[str, Any]:
             log(f"{count} Hebrew stream(s) for {seconds:.0f}s (AssemblyAI, DeepL, ElevenLabs)")
             pid = standins.proc.pid()
             before, started = (sample(pid) if pid else None), time.monotonic()
-            results, usage = measure_load(stack, cloud_plans(block, count, seconds), spread_s=1.0)
+            plans = cloud_plans(block, count, seconds)
+            results, usage = measure_load(stack, plans, spread_s=1.0)
             if pid and before is not None:
                 # The providers' work shares these two cores too; in life it runs elsewhere.
                 took = cpu_percent(before, sample(pid), time.monotonic() - started)
                 usage["standins"] = {"cpu_percent": took}
-            figures[str(count)] = speech_figures(results, usage, seconds)
+            figures[str(count)] = speech_figures(results, plans, usage, seconds)
             run = figures[str(count)]
             log(
                 f"  final subtitle p50 {run['utterance_end_to_final_subtitle_ms']['p50']} ms, "
@@ -331,14 +334,31 @@ def cloud(counts: list[int], seconds: float, workdir: Path) -> dict[str, Any]:
 
 
 def speech_figures(
-    results: list[StreamResult], usage: dict[str, Any], seconds: float
+    results: list[StreamResult],
+    plans: list[StreamPlan],
+    usage: dict[str, Any],
+    seconds: float,
 ) -> dict[str, Any]:
-    """Per utterance: its end to the first and the final subtitle, to the first dubbed audio."""
+    """What a speech run measured: latencies per utterance, partials' steadiness, CPU per stream.
+
+    Per utterance: its end -> the first and the final subtitle, and the first
+    dubbed audio; its start -> the first words on screen.
+    """
     timed = utterance_latencies(results, "subtitle", final_only=True)
     final = [latency for _, latency in timed]
     first_third, last_third = thirds(final)
+    stack_cpu = sum(
+        float(usage[name]["cpu_percent"])
+        for name in usage
+        if name in ("flow", "kafka", "redis") or name.startswith("ingress")
+    )
     return {
         "seconds": seconds,
+        "speech_start_to_first_text_ms": percentiles(first_text_ms(results, plans)),
+        "partial_words_rewritten": partial_rewrites(results),
+        "partial_subtitle_words_rewritten": partial_rewrites(results, "subtitle"),
+        "stack_cpu_percent": round(stack_cpu, 1),
+        "stack_cpu_percent_per_stream": round(stack_cpu / max(1, len(plans)), 1),
         "utterance_end_to_first_subtitle_ms": percentiles(
             utterance_latency_ms(results, "subtitle", final_only=False)
         ),

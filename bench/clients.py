@@ -33,6 +33,8 @@ class StreamPlan:
 
     source: bytes
     speech_ends_ms: tuple[int, ...]
+    # Where each utterance heard from its start begins (for first text on screen).
+    speech_starts_ms: tuple[int, ...] = ()
     dubbing: bool = True
     subtitles: bool = True
     source_language: str = "en"

@@ -19,7 +19,7 @@ from typing import Any
 
 import settings
 from bench.clients import StreamPlan
-from bench.speech_plan import looped_plan
+from bench.speech_plan import Programme, looped_plan
 from devstack.full_stack import FullStack
 from devstack.processes import ManagedProcess, wait_until
 from standins.cloud import Latencies
@@ -31,14 +31,15 @@ GAP_MS = 900
 TTS_CONCURRENCY = "30"
 
 
-def hebrew_block(hearing: Hearing) -> tuple[bytes, tuple[int, ...]]:
-    """The programme's lines, each followed by a gap; where each one's speech ends (ms)."""
+def hebrew_block(hearing: Hearing) -> Programme:
+    """The programme's lines, each after a gap; where each one's speech starts and ends (ms)."""
     gap = silence(GAP_MS)
-    pcm, ends = bytearray(gap), []
+    pcm, starts, ends = bytearray(gap), [], []
     for clip in hearing.clips:
+        starts.append((len(pcm) + clip.words[0].start) // 32)
         ends.append((len(pcm) + clip.sound_end) // 32)
         pcm += clip.pcm + gap
-    return bytes(pcm), tuple(ends)
+    return Programme(bytes(pcm), tuple(starts), tuple(ends))
 
 
 def provider_budget_ms(latencies: Latencies) -> dict[str, float]:
@@ -79,12 +80,10 @@ class StandinProcess:
         return dict(json.loads(usage.read_text())) if usage.exists() else {}
 
 
-def cloud_plans(
-    block: tuple[bytes, tuple[int, ...]], count: int, seconds: float
-) -> list[StreamPlan]:
+def cloud_plans(block: Programme, count: int, seconds: float) -> list[StreamPlan]:
     """Viewers of the looped programme, each tuned in at a moment of its own."""
     phases = random.Random(count)
-    block_ms = len(block[0]) // 32
+    block_ms = len(block.pcm) // 32
     return [
         looped_plan(
             block,
@@ -99,7 +98,7 @@ def cloud_plans(
 
 def cloud_stack(
     workdir: Path, common: dict[str, str]
-) -> tuple[FullStack, StandinProcess, tuple[bytes, tuple[int, ...]]]:
+) -> tuple[FullStack, StandinProcess, Programme]:
     """The stand-ins (started), and the stack pointed at them (not yet), and the programme."""
     hearing = Hearing()
     register(hearing)

@@ -20,6 +20,8 @@ from types import FrameType
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+import settings
+from flows.__main__ import take_priority
 from flows.live import CONSUMER_CONFIG
 from flows.results_sink import PRODUCER_CONFIG
 
@@ -76,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--source", required=True)
     parser.add_argument("--sink", required=True)
     args = parser.parse_args(argv)
+    # The relay plays the flow's part: it runs at the flow's priority, as the flow does.
+    take_priority(settings.load().flow_nice)
     relay(args.bootstrap, args.source, args.sink)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from bench.clients import StreamResult
+from bench.clients import StreamPlan, StreamResult
 from bench.stats import percentiles
 
 FINAL_KINDS = ("transcript", "subtitle", "audio")
@@ -192,3 +193,71 @@ def most_streams_held(bounded: dict[int, bool]) -> int:
             break
         most = count
     return most
+
+
+_WORD_CHARS = re.compile(r"[\w']+")
+# A segment's events start at its utterance's start minus the VAD's pre-roll (240 ms).
+MATCH_MS = 600
+
+
+def first_text_ms(results: Sequence[StreamResult], plans: Sequence[StreamPlan]) -> list[float]:
+    """Per utterance heard from its start: its speech starting -> its first words on screen.
+
+    The first transcript or subtitle of a segment, partial or final, against the
+    viewer's real-time schedule; the segment is matched to the utterance that
+    starts nearest its own start.
+    """
+    latencies = []
+    for result, plan in zip(results, plans, strict=True):
+        starts = plan.speech_starts_ms
+        if not starts:
+            continue
+        first: dict[int, tuple[float, int]] = {}
+        for received, event in result.events:
+            if event.get("type") in ("transcript", "subtitle") and event.get("data"):
+                segment, start = int(event.get("segment", -1)), event.get("start_ms")
+                if start is not None and segment not in first:
+                    first[segment] = (received, int(start))
+        for received, start_ms in first.values():
+            spoken = min(starts, key=lambda s: abs(s - start_ms))
+            if abs(spoken - start_ms) <= MATCH_MS:
+                latencies.append(received - result.utterance_end_ms(spoken))
+    return latencies
+
+
+def partial_rewrites(results: Sequence[StreamResult], kind: str = "transcript") -> dict[str, Any]:
+    """How many of the words shown in partials a later partial replaced (or took back).
+
+    A word on screen should stay unless the final changes it: `share` is the
+    words a later partial of the same segment replaced, over all partial words
+    shown; `differs_from_final` counts those the final then wrote otherwise.
+    """
+    shown = replaced = unlike_final = 0
+    for result in results:
+        partials: dict[int, list[list[str]]] = {}
+        finals: dict[int, list[str]] = {}
+        for _, event in result.events:
+            if event.get("type") != kind or not event.get("data"):
+                continue
+            words = _WORD_CHARS.findall(str(event["data"]).lower())
+            segment = int(event.get("segment", -1))
+            if event.get("final", True):
+                finals.setdefault(segment, words)
+            else:
+                partials.setdefault(segment, []).append(words)
+        for segment, hypotheses in partials.items():
+            final = finals.get(segment)
+            for k, words in enumerate(hypotheses):
+                later = hypotheses[k + 1 :]
+                for i, word in enumerate(words):
+                    shown += 1
+                    if any(len(other) <= i or other[i] != word for other in later):
+                        replaced += 1
+                    if final is not None and (len(final) <= i or final[i] != word):
+                        unlike_final += 1
+    return {
+        "words": shown,
+        "replaced": replaced,
+        "share": round(replaced / shown, 4) if shown else None,
+        "differs_from_final": unlike_final,
+    }

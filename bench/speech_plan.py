@@ -1,10 +1,11 @@
-"""The audio the simulated viewers stream: generated English speech with known utterance ends."""
+"""The audio the simulated viewers stream: generated English speech with known utterances."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import functools
+from dataclasses import dataclass
 
 import settings
 from bench.clients import FRAME_MS, StreamPlan
@@ -19,8 +20,17 @@ GAP_MS = 1200
 RATE = 16000
 
 
-def speech_block(cfg: settings.Settings) -> tuple[bytes, tuple[int, ...]]:
-    """The sentences (Piper, 16 kHz) each followed by a gap; where each one's speech ends (ms)."""
+@dataclass(frozen=True)
+class Programme:
+    """A block of audio and where each utterance's speech starts and ends in it (ms)."""
+
+    pcm: bytes
+    starts_ms: tuple[int, ...]
+    ends_ms: tuple[int, ...]
+
+
+def speech_block(cfg: settings.Settings) -> Programme:
+    """The sentences (Piper, 16 kHz) each after a gap: where each one's speech starts and ends."""
     tts = registry.text_to_speech(
         dataclasses.replace(cfg, tts_provider="piper", tts_sample_rate=RATE)
     )
@@ -29,16 +39,17 @@ def speech_block(cfg: settings.Settings) -> tuple[bytes, tuple[int, ...]]:
         return b"".join([c.pcm async for c in tts.synthesize(text, "en", None)])
 
     gap = bytes(RATE * 2 * GAP_MS // 1000)
-    pcm, ends = bytearray(gap), []
+    pcm, starts, ends = bytearray(gap), [], []
     for sentence in SENTENCES:
+        starts.append(len(pcm) // 32)
         pcm += asyncio.run(say(sentence))
         ends.append(len(pcm) // 32)
         pcm += gap
-    return bytes(pcm), tuple(ends)
+    return Programme(bytes(pcm), tuple(starts), tuple(ends))
 
 
 def looped_plan(
-    block: tuple[bytes, tuple[int, ...]],
+    block: Programme,
     seconds: float,
     source_language: str = "en",
     target_language: str = "es",
@@ -49,20 +60,27 @@ def looped_plan(
     `phase_ms` starts the loop that far into the block (whole frames), as a
     viewer who tuned in later would hear it.
     """
-    pcm, ends = block
+    pcm = block.pcm
     block_ms = len(pcm) // 32
     repeats = max(1, round(seconds * 1000 / block_ms))
     phase_ms = phase_ms % block_ms // FRAME_MS * FRAME_MS
-    all_ends = tuple(
-        shifted
+    # Every utterance the viewer hears whole, starts and ends on its own timeline.
+    heard = [
+        (r * block_ms + start - phase_ms, r * block_ms + end - phase_ms)
         for r in range(repeats + 1)
-        for end in ends
-        if 0 < (shifted := r * block_ms + end - phase_ms) <= block_ms * repeats
-    )
+        for start, end in zip(block.starts_ms, block.ends_ms, strict=True)
+    ]
+    whole = [(s, e) for s, e in heard if s >= 0 and e <= block_ms * repeats]
     return StreamPlan(
         # One more repetition than is sent, so every phase fits.
         source=_repeated(pcm, repeats + 1),
-        speech_ends_ms=all_ends,
+        speech_ends_ms=tuple(
+            shifted
+            for r in range(repeats + 1)
+            for end in block.ends_ms
+            if 0 < (shifted := r * block_ms + end - phase_ms) <= block_ms * repeats
+        ),
+        speech_starts_ms=tuple(start for start, _ in whole),
         source_language=source_language,
         target_language=target_language,
         start=phase_ms * 32,

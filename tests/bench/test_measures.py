@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.clients import StreamResult
+from bench.clients import StreamPlan, StreamResult
 from bench.measures import (
+    first_text_ms,
     lag_ms,
     most_streams_held,
     over_the_run,
     overhead_split_ms,
     overheads_to_viewer_ms,
     p50_by_minute,
+    partial_rewrites,
     pipeline_overheads_ms,
     slowest_events,
     steady_window,
@@ -122,3 +124,42 @@ def test_speech_latencies_run_in_the_order_utterances_ended_across_viewers() -> 
     assert (first["p50"], last["p50"]) == (400.0, 900.0)
     assert p50_by_minute(timed) == [400.0, 900.0]
     assert over_the_run(timed)[::3] == [(0.0, 400.0), (69.0, 900.0)]
+
+
+def _text(kind: str, segment: int, start_ms: int, data: str, final: bool) -> dict[str, Any]:
+    return {"type": kind, "segment": segment, "start_ms": start_ms, "data": data, "final": final}
+
+
+def test_first_text_counts_from_the_speech_starting_to_the_first_words_shown() -> None:
+    plan = StreamPlan(b"", speech_ends_ms=(3000, 8000), speech_starts_ms=(1000, 6000))
+    viewer = _viewer(
+        100_000.0,
+        110_000.0,
+        [
+            # Segment 0 starts 240 ms before the speech (the VAD's pre-roll): its partial first.
+            (101_900.0, _text("transcript", 0, 760, "good", final=False)),
+            (103_400.0, _text("transcript", 0, 760, "good evening", final=True)),
+            (103_500.0, _text("subtitle", 0, 760, "buenas noches", final=True)),
+            (107_200.0, _text("subtitle", 1, 5760, "hola", final=True)),  # no partial: the final
+            (107_300.0, {"type": "audio", "segment": 1, "start_ms": 5760}),
+        ],
+    )
+    assert first_text_ms([viewer], [plan]) == [900.0, 1200.0]
+
+
+def test_partial_words_a_later_partial_replaced_are_counted_not_those_only_the_final_changed() -> (
+    None
+):
+    viewer = _viewer(
+        0.0,
+        1.0,
+        [
+            (1.0, _text("transcript", 0, 0, "the whether", final=False)),
+            (2.0, _text("transcript", 0, 0, "The weather is", final=False)),  # replaces "whether"
+            (3.0, _text("transcript", 0, 0, "the weather is nice", final=False)),
+            (4.0, _text("transcript", 0, 0, "The weather is fine.", final=True)),  # "nice": final's
+        ],
+    )
+    rewrites = partial_rewrites([viewer])
+    assert rewrites == {"words": 9, "replaced": 1, "share": 0.1111, "differs_from_final": 2}
+    assert partial_rewrites([viewer], "subtitle")["share"] is None
