@@ -419,7 +419,7 @@ def main() -> int:
         default=30.0,
         help="no-op load (up to 100 streams) before the stream counts are measured",
     )
-    parser.add_argument("--speech-streams", default="1,4")
+    parser.add_argument("--speech-streams", default="8,16")
     parser.add_argument(
         "--speech-seconds",
         type=float,
