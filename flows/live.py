@@ -36,6 +36,7 @@ def segmenter_config(cfg: settings.Settings) -> SegmenterConfig:
     return SegmenterConfig(
         silence_ms=cfg.vad_silence_ms,
         max_utterance_ms=cfg.max_utterance_ms,
+        partial_first_ms=cfg.partial_first_ms,
         partial_interval_ms=cfg.partial_interval_ms,
         # A streaming provider sends its own partials, as the words grow.
         partials=cfg.partial_interval_ms > 0 and not live_stream,

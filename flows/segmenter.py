@@ -56,7 +56,8 @@ class SegmenterConfig:
     silence_ms: int = 330
     max_utterance_ms: int = 8000
     min_utterance_ms: int = 240
-    partial_interval_ms: int = 1200
+    partial_first_ms: int = 800
+    partial_interval_ms: int = 1000
     partials: bool = True
     partial_max_lag_ms: int = 300
     preroll_ms: int = 240
@@ -387,10 +388,15 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         longer than `partial_max_lag_ms`), they are skipped so finals come first.
         """
         state = self.state
-        interval = self.config.partial_interval_ms * BYTES_PER_MS
-        if not (self.config.partials and state.vad.in_speech and state.settings):
+        config = self.config
+        first = config.partial_first_ms * BYTES_PER_MS
+        interval = config.partial_interval_ms * BYTES_PER_MS
+        if not (config.partials and state.vad.in_speech and state.settings):
             return
-        due = state.utterance_bytes // interval
+        # The first words soon after the speech starts, then a growing partial every interval.
+        due = (
+            0 if state.utterance_bytes < first else 1 + (state.utterance_bytes - first) // interval
+        )
         if due <= state.partials_emitted:
             return
         state.partials_emitted = due
@@ -399,8 +405,8 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
             and _now_ms() - state.last_ingress_ms > self.config.partial_max_lag_ms
         ):
             return
-        # Exactly k intervals of audio, so a replay emits the same partial for the same k.
-        pcm = b"".join(state.utterance)[: due * interval]
+        # The k-th partial's audio exactly, so a replay emits the same one for the same k.
+        pcm = b"".join(state.utterance)[: first + (due - 1) * interval]
         out.append(self._segment(pcm, len(pcm), final=False, partial_index=due))
 
     def _segment(

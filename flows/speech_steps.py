@@ -19,6 +19,7 @@ from typing import TypeVar
 
 import settings
 from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed, Translated
+from flows.transcription_queue import UNBOUNDED, TranscriptionQueue
 from providers import registry
 from providers.base import (
     ProviderError,
@@ -39,19 +40,6 @@ T = TypeVar("T")
 # viewer hears it soon, then pieces of a second (each an event on the way).
 FIRST_AUDIO_PIECE_SECONDS = 0.1
 AUDIO_PIECE_SECONDS = 1.0
-
-
-class InFlight:
-    """How many calls of a kind are running (used on one event loop, so no lock)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __enter__(self) -> None:
-        self.count += 1
-
-    def __exit__(self, *exc: object) -> None:
-        self.count -= 1
 
 
 class PartialThrottle:
@@ -128,8 +116,15 @@ class SpeechProviders:
     timeout_s: float = 20.0
     # The subtitle and dubbing paths often ask for the same translation.
     translations: TranslationCache = field(default_factory=lambda: TranslationCache())
-    transcribing: InFlight = field(default_factory=lambda: InFlight())
     partial_translations: PartialThrottle = field(default_factory=lambda: PartialThrottle(1.0))
+    # How many segments the speech-to-text engine takes at once; the rest wait their
+    # turn in `transcriptions`: finals first, partials fairly behind them.
+    transcription_slots: int = UNBOUNDED
+    transcriptions: TranscriptionQueue = field(init=False)
+
+    def __post_init__(self) -> None:
+        queue = TranscriptionQueue(self.stt, self.transcription_slots)
+        object.__setattr__(self, "transcriptions", queue)  # frozen: set once, here
 
     @classmethod
     def from_settings(cls, cfg: settings.Settings) -> SpeechProviders:
@@ -141,6 +136,7 @@ class SpeechProviders:
             timeout_s=cfg.provider_timeout_seconds * 2,  # providers time out first, this guards
             translations=TranslationCache(cfg.translation_cache_size),
             partial_translations=PartialThrottle(cfg.partial_translation_interval_ms / 1000),
+            transcription_slots=registry.transcription_slots(cfg),
         )
 
 
@@ -178,20 +174,17 @@ async def transcribe(
 ) -> list[Transcribed | StreamEnd]:
     """Transcribe one segment (a stream's end passes through).
 
-    A partial is skipped while any transcription is running on this worker:
-    partials are a nicety, and finals must not queue behind them.
+    Finals go to the engine first; a partial waits its turn behind them and
+    may lose it to a newer one (`flows.transcription_queue`): it then gives nothing.
     """
     if isinstance(item, StreamEnd):
         return [item]
-    if not item.final and providers.transcribing.count:
-        return []
-    lang = item.settings.source_language
-    with providers.transcribing:
-        result, error, took = await _guarded(
-            lambda: providers.stt.transcribe(item.pcm, lang, final=item.final),
-            providers.timeout_s,
-        )
-    return [Transcribed(item, spoken(result) if result else None, error, took)]
+    queue = providers.transcriptions
+    heard, error, _ = await _guarded(lambda: queue.transcribe(item), providers.timeout_s)
+    if heard is None and error is None:
+        return []  # a partial whose turn never came
+    transcript, took = heard if heard is not None else (None, 0.0)
+    return [Transcribed(item, spoken(transcript) if transcript else None, error, took)]
 
 
 def transcript_events(item: Transcribed | StreamEnd) -> list[ResultEvent | PathDone]:

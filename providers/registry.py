@@ -207,6 +207,11 @@ def speech_to_text(cfg: settings.Settings | None = None) -> SpeechToText:
     return _build("STT_PROVIDER", SPEECH_TO_TEXT, cfg.stt_provider, cfg)
 
 
+def transcription_slots(cfg: settings.Settings) -> int:
+    """How many segments the configured speech-to-text should transcribe at once."""
+    return cfg.whisper_workers if cfg.stt_provider == "whisper" else 1024
+
+
 def streams_speech(cfg: settings.Settings | None = None) -> bool:
     """Whether the configured speech-to-text hears a live stream (else it takes segments)."""
     return isinstance(speech_to_text(cfg), StreamingSpeechToText)

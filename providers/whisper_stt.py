@@ -9,8 +9,9 @@ bigger CTranslate2 models.
 Decoding is greedy (beam 1, temperature 0, no fallback), the language is
 always the session's (never detected: Hebrew audio is too often taken for
 something else), no VAD (the flow segments) and each segment stands alone
-(no conditioning on earlier text). Final transcripts carry word timings;
-partials (`final=False`) skip the alignment pass. An utterance is encoded
+(no conditioning on earlier text). Final transcripts carry word timings when
+asked for (`word_timings`: an alignment pass, a third of the time of a short
+final; the flow times its cues by segment and does not ask). An utterance is encoded
 over itself plus `window_pad_s` of silence rather than a 30 s window
 (`providers.whisper_window`). When the short one repeats itself, a final is
 decoded again over the full window and a partial comes back empty; 0 always
@@ -116,6 +117,7 @@ class WhisperSpeechToText:
         cpu_threads: int = 0,
         workers: int = 2,
         window_pad_s: float = 5.0,
+        word_timings: bool = False,
         timeout: float = 20.0,
     ) -> None:
         self._languages = frozenset(languages)
@@ -126,6 +128,9 @@ class WhisperSpeechToText:
         # Parallel transcriptions share the cores rather than oversubscribe them.
         self._cpu_threads = cpu_threads or max(1, (os.cpu_count() or 1) // self._workers)
         self._window_pad_s = window_pad_s
+        # Word timings cost an alignment pass (a third of a final's time with tiny.en),
+        # and the live flow times cues by segment: only on request.
+        self._word_timings = word_timings
         self._timeout = timeout
 
     def languages(self) -> frozenset[str]:
@@ -156,7 +161,8 @@ class WhisperSpeechToText:
             return Transcript(text="", language=language, final=final)
         heard = None
         if self._window_pad_s > 0:
-            heard = transcribe_window(model, audio, language, pad_s=self._window_pad_s, words=final)
+            words = final and self._word_timings
+            heard = transcribe_window(model, audio, language, pad_s=self._window_pad_s, words=words)
         if heard is not None and not heard.repeated:
             return Transcript(heard.text, language, heard.words, final=final)
         if heard is not None and not final:
@@ -176,8 +182,8 @@ class WhisperSpeechToText:
             temperature=0.0,
             condition_on_previous_text=False,
             vad_filter=False,
-            word_timestamps=final,
-            without_timestamps=not final,
+            word_timestamps=final and self._word_timings,
+            without_timestamps=not (final and self._word_timings),
         )
         texts: list[str] = []
         words: list[Word] = []

@@ -209,8 +209,10 @@ class Settings:
 
     vad_silence_ms: int = field(default_factory=lambda: _env_int("VAD_SILENCE_MS", 330))
     max_utterance_ms: int = field(default_factory=lambda: _env_int("MAX_UTTERANCE_MS", 8000))
-    # 0 turns partial transcripts off (saves CPU on small machines).
-    partial_interval_ms: int = field(default_factory=lambda: _env_int("PARTIAL_INTERVAL_MS", 1200))
+    # The first partial transcript once an utterance has this much audio (its 240 ms of
+    # pre-roll included), then one every PARTIAL_INTERVAL_MS; 0 turns partials off.
+    partial_first_ms: int = field(default_factory=lambda: _env_int("PARTIAL_FIRST_MS", 800))
+    partial_interval_ms: int = field(default_factory=lambda: _env_int("PARTIAL_INTERVAL_MS", 1000))
     # A session's partial subtitles are translated at most once per this interval: translation
     # is billed per character, and streamed partials grow word by word. 0: finals only.
     partial_translation_interval_ms: int = field(

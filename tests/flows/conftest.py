@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import pytest
@@ -13,6 +12,10 @@ from flows.speech_steps import SpeechProviders
 
 @pytest.fixture(scope="session")
 def offline_engines() -> Callable[[], SpeechProviders]:
-    """Whisper, Apertium and Piper as configured by default; models load on first use."""
+    """Whisper, Apertium and Piper as configured by default; models load once per process.
+
+    Each call builds a worker's own engines, as the flow does: what they keep in
+    flight belongs to the event loop of the worker that uses them.
+    """
     cfg = settings.load()
-    return functools.cache(lambda: SpeechProviders.from_settings(cfg))
+    return lambda: SpeechProviders.from_settings(cfg)

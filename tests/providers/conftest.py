@@ -20,7 +20,7 @@ P = TypeVar("P")
 
 @pytest.fixture(scope="session")
 def whisper() -> WhisperSpeechToText:
-    return WhisperSpeechToText(("en", "es", "he"), workers=2)
+    return WhisperSpeechToText(("en", "es", "he"), workers=2, word_timings=True)
 
 
 @pytest.fixture(scope="session")

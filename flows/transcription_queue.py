@@ -1,0 +1,100 @@
+"""Which segment an engine transcribes next, when more wait than it can take at once.
+
+An offline engine (Whisper) transcribes a few segments at a time (its
+workers); with many sessions more are waiting. Finals go first, in the order
+they came: a viewer waits for each one. Partials fill the rest of the
+engine's time, fairly: each session has at most one waiting (a newer partial
+replaces the older, and the session's final drops it), and the one that has
+waited longest goes first. A partial that waited past `stale_s` is dropped:
+its words would reach the screen after newer ones could have.
+
+It runs on the worker's event loop; the engine's own calls run in its threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from flows.items import SpeechSegment
+from providers.base import SpeechToText, Transcript
+
+# Engines that take any number of segments at once (cloud, no-op): no queue to speak of.
+UNBOUNDED = 1024
+
+Heard = tuple[Transcript, float]  # the transcript and the ms the engine spent on it
+
+
+@dataclass
+class _Job:
+    segment: SpeechSegment
+    answer: asyncio.Future[Heard | None]
+    since: float = field(default_factory=time.monotonic)
+
+
+class TranscriptionQueue:
+    """Finals first, then each session's newest partial, longest waiting first."""
+
+    def __init__(self, stt: SpeechToText, slots: int, stale_s: float = 1.0) -> None:
+        self._stt = stt
+        self._slots = max(1, slots)
+        self._stale_s = stale_s
+        self._finals: deque[_Job] = deque()
+        self._partials: dict[str, _Job] = {}  # by session
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def transcribe(self, segment: SpeechSegment) -> Heard | None:
+        """The transcript and the engine's time; None for a partial replaced or too old."""
+        job = _Job(segment, asyncio.get_running_loop().create_future())
+        session = segment.session_id
+        if segment.final:
+            self._drop(self._partials.pop(session, None))  # the final says it all
+            self._finals.append(job)
+        else:
+            self._drop(self._partials.get(session))
+            self._partials[session] = job
+        self._start_what_fits()
+        return await job.answer
+
+    def _start_what_fits(self) -> None:
+        while len(self._running) < self._slots and (job := self._next()) is not None:
+            task = asyncio.ensure_future(self._run(job))
+            self._running.add(task)
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._start_what_fits()
+
+    def _next(self) -> _Job | None:
+        if self._finals:
+            return self._finals.popleft()
+        now = time.monotonic()
+        for session, job in list(self._partials.items()):
+            if now - job.since > self._stale_s:
+                del self._partials[session]
+                self._drop(job)
+        if not self._partials:
+            return None
+        session = min(self._partials, key=lambda s: self._partials[s].since)
+        return self._partials.pop(session)
+
+    async def _run(self, job: _Job) -> None:
+        segment = job.segment
+        started = time.perf_counter()
+        try:
+            language = segment.settings.source_language
+            transcript = await self._stt.transcribe(segment.pcm, language, final=segment.final)
+        except BaseException as error:
+            if not job.answer.done():
+                job.answer.set_exception(error)
+        else:
+            if not job.answer.done():
+                job.answer.set_result((transcript, (time.perf_counter() - started) * 1000))
+
+    @staticmethod
+    def _drop(job: _Job | None) -> None:
+        if job is not None and not job.answer.done():
+            job.answer.set_result(None)

@@ -1,0 +1,87 @@
+"""The order segments reach a busy engine: finals first, then each session's newest partial."""
+
+from __future__ import annotations
+
+import asyncio
+
+from flows.items import SpeechSegment
+from flows.transcription_queue import TranscriptionQueue
+from providers.base import Transcript
+from providers.noop import NoopSpeechToText
+from wire.audio import SessionSettings
+
+
+class _Engine(NoopSpeechToText):
+    """Takes segments one at a time, each until the test lets it go; says which it took."""
+
+    def __init__(self) -> None:
+        super().__init__(["en"])
+        self.taken: list[str] = []
+        self.release = asyncio.Event()
+
+    async def transcribe(self, pcm: bytes, language: str, *, final: bool = True) -> Transcript:
+        self.taken.append(pcm.decode())
+        await self.release.wait()
+        self.release.clear()
+        return Transcript(pcm.decode(), language, final=final)
+
+
+def _segment(session: str, name: str, final: bool) -> SpeechSegment:
+    settings = SessionSettings(session, "u", source_language="en")
+    return SpeechSegment(settings, 0, name.encode(), 0, 100, final=final)
+
+
+async def _drain(engine: _Engine, rounds: int) -> None:
+    for _ in range(rounds):
+        await asyncio.sleep(0.01)
+        engine.release.set()
+    await asyncio.sleep(0.01)
+
+
+async def test_finals_go_first_and_partials_wait_behind_them() -> None:
+    engine = _Engine()
+    queue = TranscriptionQueue(engine, slots=1)
+    busy = asyncio.create_task(queue.transcribe(_segment("a", "a-final-0", True)))
+    await asyncio.sleep(0.01)
+    partial = asyncio.create_task(queue.transcribe(_segment("b", "b-partial", False)))
+    final = asyncio.create_task(queue.transcribe(_segment("c", "c-final", True)))
+    await _drain(engine, 3)
+    assert engine.taken == ["a-final-0", "c-final", "b-partial"]
+    assert all(task.done() for task in (busy, partial, final))
+    heard = final.result()
+    assert heard is not None and heard[0].text == "c-final" and heard[1] >= 0
+
+
+async def test_a_newer_partial_or_the_final_takes_an_older_partials_place() -> None:
+    engine = _Engine()
+    queue = TranscriptionQueue(engine, slots=1)
+    busy = asyncio.create_task(queue.transcribe(_segment("x", "x-final", True)))
+    await asyncio.sleep(0.01)
+    first = asyncio.create_task(queue.transcribe(_segment("a", "a-p1", False)))
+    second = asyncio.create_task(queue.transcribe(_segment("a", "a-p2", False)))
+    other = asyncio.create_task(queue.transcribe(_segment("b", "b-p1", False)))
+    final = asyncio.create_task(queue.transcribe(_segment("b", "b-final", True)))
+    await asyncio.sleep(0.01)
+    assert first.done() and first.result() is None  # replaced by a-p2
+    assert other.done() and other.result() is None  # superseded by b's final
+    await _drain(engine, 3)
+    assert engine.taken == ["x-final", "b-final", "a-p2"]
+    assert busy.done() and second.result() is not None and final.result() is not None
+
+
+async def test_the_partial_waiting_longest_goes_first_and_a_stale_one_not_at_all() -> None:
+    engine = _Engine()
+    queue = TranscriptionQueue(engine, slots=1, stale_s=0.05)
+    busy = asyncio.create_task(queue.transcribe(_segment("x", "x-final", True)))
+    await asyncio.sleep(0.01)
+    older = asyncio.create_task(queue.transcribe(_segment("a", "a-p1", False)))
+    await asyncio.sleep(0.01)
+    newer = asyncio.create_task(queue.transcribe(_segment("b", "b-p1", False)))
+    await asyncio.sleep(0.005)
+    engine.release.set()  # x done: a's partial waited longest
+    await asyncio.sleep(0.08)  # b's has now waited past its time
+    engine.release.set()
+    await asyncio.sleep(0.01)
+    assert engine.taken == ["x-final", "a-p1"]
+    assert busy.done() and older.result() is not None
+    assert newer.done() and newer.result() is None
