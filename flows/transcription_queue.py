@@ -2,11 +2,13 @@
 
 An offline engine (Whisper) transcribes a few segments at a time (its
 workers); with many sessions more are waiting. Finals go first, in the order
-they came: a viewer waits for each one. Partials fill the rest of the
-engine's time, fairly: each session has at most one waiting (a newer partial
-replaces the older, and the session's final drops it), and the one that has
-waited longest goes first. A partial that waited past `stale_s` is dropped:
-its words would reach the screen after newer ones could have.
+they came: a viewer waits for each one. Partials take what is left, on at
+most `partial_slots` of the engine's workers (on two cores, partials on both
+left the flow's own thread and the voices no core), fairly: each session has
+at most one waiting (a newer partial replaces the older, and the session's
+final drops it), and the one that has waited longest goes first. A partial
+that waited past `stale_s` is dropped: its words would reach the screen after
+newer ones could have.
 
 It runs on the worker's event loop; the engine's own calls run in its threads.
 """
@@ -14,6 +16,7 @@ It runs on the worker's event loop; the engine's own calls run in its threads.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -37,13 +40,17 @@ class _Job:
 class TranscriptionQueue:
     """Finals first, then each session's newest partial, longest waiting first."""
 
-    def __init__(self, stt: SpeechToText, slots: int, stale_s: float = 1.0) -> None:
+    def __init__(
+        self, stt: SpeechToText, slots: int, partial_slots: int = 1, stale_s: float = 1.0
+    ) -> None:
         self._stt = stt
         self._slots = max(1, slots)
+        self._partial_slots = max(1, min(partial_slots, self._slots))
         self._stale_s = stale_s
         self._finals: deque[_Job] = deque()
         self._partials: dict[str, _Job] = {}  # by session
         self._running: set[asyncio.Task[None]] = set()
+        self._partials_running = 0
 
     async def transcribe(self, segment: SpeechSegment) -> Heard | None:
         """The transcript and the engine's time; None for a partial replaced or too old."""
@@ -60,17 +67,22 @@ class TranscriptionQueue:
 
     def _start_what_fits(self) -> None:
         while len(self._running) < self._slots and (job := self._next()) is not None:
+            partial = not job.segment.final
+            self._partials_running += partial
             task = asyncio.ensure_future(self._run(job))
             self._running.add(task)
-            task.add_done_callback(self._finished)
+            task.add_done_callback(functools.partial(self._finished, partial))
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
+    def _finished(self, partial: bool, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
+        self._partials_running -= partial
         self._start_what_fits()
 
     def _next(self) -> _Job | None:
         if self._finals:
             return self._finals.popleft()
+        if self._partials_running >= self._partial_slots:
+            return None
         now = time.monotonic()
         for session, job in list(self._partials.items()):
             if now - job.since > self._stale_s:

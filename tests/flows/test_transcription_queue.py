@@ -85,3 +85,17 @@ async def test_the_partial_waiting_longest_goes_first_and_a_stale_one_not_at_all
     assert engine.taken == ["x-final", "a-p1"]
     assert busy.done() and older.result() is not None
     assert newer.done() and newer.result() is None
+
+
+async def test_partials_use_one_worker_and_finals_any() -> None:
+    engine = _Engine()
+    queue = TranscriptionQueue(engine, slots=2)
+    partials = [asyncio.create_task(queue.transcribe(_segment(s, f"{s}-p", False))) for s in "ab"]
+    await asyncio.sleep(0.01)
+    assert engine.taken == ["a-p"]  # b's waits: the other worker is kept for finals
+    final = asyncio.create_task(queue.transcribe(_segment("c", "c-final", True)))
+    await asyncio.sleep(0.01)
+    assert engine.taken == ["a-p", "c-final"]
+    await _drain(engine, 3)
+    assert engine.taken == ["a-p", "c-final", "b-p"]
+    assert all(task.done() for task in (*partials, final))
