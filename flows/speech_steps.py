@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import settings
 from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed, Translated
@@ -29,6 +29,7 @@ from providers.base import (
     Translation,
     Translator,
 )
+from providers.deadlines import stream_within
 from providers.speech_text import spoken
 from wire.errors import ErrorCode
 from wire.events import AudioFormat, EventType, ResultEvent, error_event, event_id
@@ -334,20 +335,12 @@ async def _guarded_stream(
     chunks: AsyncIterator[SpeechChunk], timeout_s: float
 ) -> AsyncGenerator[SpeechChunk, None]:
     """A provider's speech, each chunk bounded by the guard timeout, failures as ProviderError."""
+    speech = cast(AsyncGenerator[SpeechChunk, None], chunks)  # every engine's is a generator
     try:
-        while True:
-            try:
-                # A deadline, not wait_for: no task per chunk on the worker's loop.
-                async with asyncio.timeout(timeout_s):
-                    chunk = await anext(chunks)
-            except StopAsyncIteration:
-                return
-            except Exception as exc:
-                raise _provider_failure(exc) from None
+        async for chunk in stream_within(speech, timeout_s, "speech synthesis"):
             yield chunk
-    finally:
-        if isinstance(chunks, AsyncGenerator):
-            await chunks.aclose()
+    except Exception as exc:
+        raise _provider_failure(exc) from None
 
 
 async def dub(

@@ -128,6 +128,12 @@ async def watch(
     return Heard(sid, caller.user, code, received)
 
 
+async def watch_alone(cfg: settings.Settings, pcm: bytes, **viewer: Any) -> Heard:
+    """One viewer on an ingress of its own (see `watch`)."""
+    async with create_app(cfg).test_app() as served:
+        return await watch(served.test_client(), cfg, pcm, **viewer)
+
+
 def translated(line: Line, target: str) -> str:
     if line.language == target:
         return line.said  # the same language: nothing to translate
@@ -225,15 +231,13 @@ async def test_a_provider_connection_dropped_mid_utterance_loses_and_repeats_not
     # The line drops 1.5 s into the second line (the English one), mid-word.
     drop_ms = 500 + len(speak(SAID[0].said, "he")) // 32 + 700 + 1500
     cloud.stt.faults.append(SessionFault(drop_after_ms=drop_ms))
-    async with create_app(ingress_cfg).test_app() as served:
-        heard = await watch(
-            served.test_client(),
-            ingress_cfg,
-            programme(),
-            target="es",
-            subtitles=True,
-            dubbing=True,
-        )
+    heard = await watch_alone(
+        ingress_cfg,
+        programme(),
+        target="es",
+        subtitles=True,
+        dubbing=True,
+    )
     assert_programme_heard(heard, "es", subtitles=True, dubbing=True)
     ids = [e["id"] for e in heard.events if "id" in e]
     assert len(ids) == len(set(ids))
@@ -249,18 +253,12 @@ async def test_too_many_new_sessions_is_waited_out_not_failed(
         await asyncio.sleep(1.0)
         cloud.stt.new_sessions_per_minute = None
 
+    lift = asyncio.create_task(room_again())
     try:
-        async with create_app(ingress_cfg).test_app() as served:
-            lift = asyncio.create_task(room_again())
-            heard = await watch(
-                served.test_client(),
-                ingress_cfg,
-                programme(),
-                target="en",
-                subtitles=True,
-                dubbing=False,
-            )
-            await lift
+        heard = await watch_alone(
+            ingress_cfg, programme(), target="en", subtitles=True, dubbing=False
+        )
+        await lift
     finally:
         cloud.stt.new_sessions_per_minute = None
         cloud.stt.too_many_sessions_code = 3009
@@ -277,16 +275,14 @@ async def test_a_killed_flow_resumes_with_the_same_event_ids_and_exact_usage(
         cloud_flow.kill()
         cloud_flow.start()
 
-    async with create_app(ingress_cfg).test_app() as served:
-        heard = await watch(
-            served.test_client(),
-            ingress_cfg,
-            pcm,
-            target="es",
-            subtitles=True,
-            dubbing=True,
-            during=kill_and_restart,
-        )
+    heard = await watch_alone(
+        ingress_cfg,
+        pcm,
+        target="es",
+        subtitles=True,
+        dubbing=True,
+        during=kill_and_restart,
+    )
     assert_programme_heard(heard, "es", subtitles=True, dubbing=True)
     ids = [e["id"] for e in heard.events if "id" in e]
     assert len(ids) == len(set(ids))  # repeats after the restart were dropped by id
@@ -302,10 +298,7 @@ async def test_music_is_never_subtitled_or_dubbed(
     speech = speak(SAID[0].said, "he")
     pcm = silence(300) + speech + silence(700) + music(MUSIC_SECONDS) + silence(1500)
     started = time.monotonic()
-    async with create_app(ingress_cfg).test_app() as served:
-        heard = await watch(
-            served.test_client(), ingress_cfg, pcm, target="en", subtitles=True, dubbing=True
-        )
+    heard = await watch_alone(ingress_cfg, pcm, target="en", subtitles=True, dubbing=True)
     watched = time.monotonic() - started
     texts = [e.get("data") for e in heard.events if e["type"] in ("transcript", "subtitle")]
     assert not [t for t in texts if t and ("Music" in t or "music" in t)]
