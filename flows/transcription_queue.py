@@ -10,6 +10,10 @@ final drops it), and the one that has waited longest goes first. A partial
 that waited past `stale_s` is dropped: its words would reach the screen after
 newer ones could have.
 
+An engine that transcribes several segments at once (Whisper: one encoder
+and one decoder call) gets them together: the finals waiting, or the oldest
+partials, up to `batch` at a time.
+
 It runs on the worker's event loop; the engine's own calls run in its threads.
 """
 
@@ -22,7 +26,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from flows.items import SpeechSegment
-from providers.base import SpeechToText, Transcript
+from providers.base import BatchSpeechToText, ProviderError, SpeechToText, Transcript
 
 # Engines that take any number of segments at once (cloud, no-op): no queue to speak of.
 UNBOUNDED = 1024
@@ -41,9 +45,15 @@ class TranscriptionQueue:
     """Finals first, then each session's newest partial, longest waiting first."""
 
     def __init__(
-        self, stt: SpeechToText, slots: int, partial_slots: int = 1, stale_s: float = 1.0
+        self,
+        stt: SpeechToText,
+        slots: int,
+        partial_slots: int = 1,
+        stale_s: float = 1.0,
+        batch: int = 4,
     ) -> None:
         self._stt = stt
+        self._batch = max(1, batch) if isinstance(stt, BatchSpeechToText) else 1
         self._slots = max(1, slots)
         self._partial_slots = max(1, min(partial_slots, self._slots))
         self._stale_s = stale_s
@@ -66,10 +76,10 @@ class TranscriptionQueue:
         return await job.answer
 
     def _start_what_fits(self) -> None:
-        while len(self._running) < self._slots and (job := self._next()) is not None:
-            partial = not job.segment.final
+        while len(self._running) < self._slots and (jobs := self._next()):
+            partial = not jobs[0].segment.final
             self._partials_running += partial
-            task = asyncio.ensure_future(self._run(job))
+            task = asyncio.ensure_future(self._run(jobs))
             self._running.add(task)
             task.add_done_callback(functools.partial(self._finished, partial))
 
@@ -78,33 +88,44 @@ class TranscriptionQueue:
         self._partials_running -= partial
         self._start_what_fits()
 
-    def _next(self) -> _Job | None:
+    def _next(self) -> list[_Job]:
+        """The next call's segments: the finals waiting, else the partials waiting longest."""
         if self._finals:
-            return self._finals.popleft()
+            count = min(self._batch, len(self._finals))
+            return [self._finals.popleft() for _ in range(count)]
         if self._partials_running >= self._partial_slots:
-            return None
+            return []
         now = time.monotonic()
         for session, job in list(self._partials.items()):
             if now - job.since > self._stale_s:
                 del self._partials[session]
                 self._drop(job)
-        if not self._partials:
-            return None
-        session = min(self._partials, key=lambda s: self._partials[s].since)
-        return self._partials.pop(session)
+        oldest = sorted(self._partials, key=lambda s: self._partials[s].since)[: self._batch]
+        return [self._partials.pop(session) for session in oldest]
 
-    async def _run(self, job: _Job) -> None:
-        segment = job.segment
+    async def _run(self, jobs: list[_Job]) -> None:
         started = time.perf_counter()
+        heard: list[Transcript | BaseException]
         try:
-            language = segment.settings.source_language
-            transcript = await self._stt.transcribe(segment.pcm, language, final=segment.final)
+            heard = list(await self._transcribe([job.segment for job in jobs]))
         except BaseException as error:
-            if not job.answer.done():
-                job.answer.set_exception(error)
-        else:
-            if not job.answer.done():
-                job.answer.set_result((transcript, (time.perf_counter() - started) * 1000))
+            heard = [error] * len(jobs)
+        took = (time.perf_counter() - started) * 1000
+        for job, outcome in zip(jobs, heard, strict=True):
+            if job.answer.done():
+                continue
+            if isinstance(outcome, BaseException):
+                job.answer.set_exception(outcome)
+            else:
+                job.answer.set_result((outcome, took))
+
+    async def _transcribe(self, segments: list[SpeechSegment]) -> list[Transcript | ProviderError]:
+        if len(segments) > 1 and isinstance(self._stt, BatchSpeechToText):
+            wanted = [(s.pcm, s.settings.source_language, s.final) for s in segments]
+            return await self._stt.transcribe_many(wanted)
+        [segment] = segments
+        language = segment.settings.source_language
+        return [await self._stt.transcribe(segment.pcm, language, final=segment.final)]
 
     @staticmethod
     def _drop(job: _Job | None) -> None:

@@ -104,6 +104,17 @@ class SpeechToText(Protocol):
 
 
 @runtime_checkable
+class BatchSpeechToText(Protocol):
+    """An engine that transcribes several segments in one go cheaper than one by one."""
+
+    async def transcribe_many(
+        self, segments: Sequence[tuple[bytes, str, bool]]
+    ) -> list[Transcript | ProviderError]:
+        """Each (pcm, language, final) segment's transcript, or its error, in order."""
+        ...
+
+
+@runtime_checkable
 class Translator(Protocol):
     """Texts + source + target -> texts."""
 

@@ -42,7 +42,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from faster_whisper import WhisperModel
 
-from providers.whisper_window import timed_word, transcribe_window
+from providers.whisper_window import WindowText, timed_word, transcribe_windows
 
 PACKAGED_ENGLISH = "packaged:tiny.en"
 PACKAGED_MULTILINGUAL = "packaged:base"
@@ -162,30 +162,67 @@ class WhisperSpeechToText:
 
     async def transcribe(self, pcm: bytes, language: str, *, final: bool = True) -> Transcript:
         """Transcribe one segment in a worker thread, bounded by the timeout."""
-        if language not in self._languages:
-            raise ProviderError(
-                ErrorCode.LANGUAGE_UNSUPPORTED, f"whisper is not configured for {language!r}"
-            )
+        [heard] = await self.transcribe_many([(pcm, language, final)])
+        if isinstance(heard, ProviderError):
+            raise heard
+        return heard
+
+    async def transcribe_many(
+        self, segments: Sequence[tuple[bytes, str, bool]]
+    ) -> list[Transcript | ProviderError]:
+        """Several segments (pcm, language, final) at once, in one of Whisper's threads.
+
+        Those of one model share an encoder call and a decoder call
+        (`providers.whisper_window.transcribe_windows`): on two cores, fewer
+        and fuller calls are what lets many sessions' speech through.
+        """
         work = asyncio.get_running_loop().run_in_executor(
-            _executor(self._workers), self._transcribe_blocking, pcm, language, final
+            _executor(self._workers), self._transcribe_blocking, list(segments)
         )
         return await within(work, self._timeout, "whisper transcription")
 
-    def _transcribe_blocking(self, pcm: bytes, language: str, final: bool) -> Transcript:
-        model = self.model_for(language)
-        audio = pcm_to_float(pcm)
-        if audio.size == 0:
-            return Transcript(text="", language=language, final=final)
-        heard = None
+    def _transcribe_blocking(
+        self, segments: list[tuple[bytes, str, bool]]
+    ) -> list[Transcript | ProviderError]:
+        heard: list[Transcript | ProviderError] = []
+        by_model: dict[int, list[int]] = {}
+        for index, (pcm, language, final) in enumerate(segments):
+            if language not in self._languages:
+                unsupported = f"whisper is not configured for {language!r}"
+                heard.append(ProviderError(ErrorCode.LANGUAGE_UNSUPPORTED, unsupported))
+            else:
+                heard.append(Transcript(text="", language=language, final=final))
+                if pcm:
+                    by_model.setdefault(id(self.model_for(language)), []).append(index)
+        for indices in by_model.values():
+            for index, transcript in zip(indices, self._same_model(segments, indices), strict=True):
+                heard[index] = transcript
+        return heard
+
+    def _same_model(
+        self, segments: list[tuple[bytes, str, bool]], indices: list[int]
+    ) -> list[Transcript]:
+        """Segments one model transcribes: a short window each, in one batch; the full one after."""
+        model = self.model_for(segments[indices[0]][1])
+        audios = [pcm_to_float(segments[i][0]) for i in indices]
+        languages = [segments[i][1] for i in indices]
+        finals = [segments[i][2] for i in indices]
+        windows: list[WindowText | None] = [None] * len(indices)
         if self._window_pad_s > 0:
-            words = final and self._word_timings
-            heard = transcribe_window(model, audio, language, pad_s=self._window_pad_s, words=words)
-        if heard is not None and not heard.repeated:
-            return Transcript(heard.text, language, heard.words, final=final)
-        if heard is not None and not final:
-            # A full window for a partial would hold a core the final may need.
-            return Transcript(text="", language=language, final=final)
-        return self._full_window(model, audio, language, final)
+            words = self._word_timings and all(finals)
+            windows = transcribe_windows(
+                model, audios, languages, pad_s=self._window_pad_s, words=words
+            )
+        out = []
+        for audio, language, final, heard in zip(audios, languages, finals, windows, strict=True):
+            if heard is not None and not heard.repeated:
+                out.append(Transcript(heard.text, language, heard.words, final=final))
+            elif heard is not None and not final:
+                # A full window for a partial would hold a core the final may need.
+                out.append(Transcript(text="", language=language, final=final))
+            else:
+                out.append(self._full_window(model, audio, language, final))
+        return out
 
     def _full_window(
         self, model: WhisperModel, audio: np.ndarray, language: str, final: bool

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from flows.items import SpeechSegment
 from flows.transcription_queue import TranscriptionQueue
-from providers.base import Transcript
+from providers.base import ProviderError, Transcript
 from providers.noop import NoopSpeechToText
 from wire.audio import SessionSettings
+from wire.errors import ErrorCode
 
 
 class _Engine(NoopSpeechToText):
@@ -99,3 +101,39 @@ async def test_partials_use_one_worker_and_finals_any() -> None:
     await _drain(engine, 3)
     assert engine.taken == ["a-p", "c-final", "b-p"]
     assert all(task.done() for task in (*partials, final))
+
+
+class _Batches(_Engine):
+    """An engine that takes several segments in one call, and fails one of them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[list[str]] = []
+
+    async def transcribe_many(
+        self, segments: Sequence[tuple[bytes, str, bool]]
+    ) -> list[Transcript | ProviderError]:
+        self.calls.append([pcm.decode() for pcm, _, _ in segments])
+        return [
+            ProviderError(ErrorCode.PROVIDER_UNAVAILABLE, "bad one")
+            if pcm == b"bad"
+            else Transcript(pcm.decode(), language, final=final)
+            for pcm, language, final in segments
+        ]
+
+
+async def test_waiting_finals_go_in_one_call_and_one_failure_stays_its_own() -> None:
+    engine = _Batches()
+    queue = TranscriptionQueue(engine, slots=1, batch=3)
+    busy = asyncio.create_task(queue.transcribe(_segment("x", "x-final", True)))
+    await asyncio.sleep(0.01)
+    waiting = [
+        asyncio.create_task(queue.transcribe(_segment(s, name, True)))
+        for s, name in (("a", "a-final"), ("b", "bad"), ("c", "c-final"), ("d", "d-final"))
+    ]
+    await _drain(engine, 4)
+    assert engine.calls == [["a-final", "bad", "c-final"]]
+    assert engine.taken == ["x-final", "d-final"]  # one alone: the plain call
+    assert busy.done()
+    a, bad, c, _ = (task.result() if not task.exception() else task.exception() for task in waiting)
+    assert isinstance(bad, ProviderError) and isinstance(a, tuple) and isinstance(c, tuple)

@@ -12,7 +12,7 @@ import pytest
 
 import settings
 from providers import registry
-from providers.base import ProviderError
+from providers.base import ProviderError, Transcript
 from providers.espeak_tts import EspeakTextToSpeech
 from providers.whisper_stt import (
     PACKAGED_ENGLISH,
@@ -173,3 +173,25 @@ async def test_a_directory_per_language_from_the_environment_serves_that_languag
     transcript = await stt.transcribe(pcm, "he")
     letters = re.findall(r"[^\W\d_]", transcript.text)
     assert letters and all("\u0590" <= c <= "\u05ff" for c in letters)
+
+
+async def test_several_segments_at_once_each_by_its_own_model(
+    whisper: WhisperSpeechToText, english_speech: dict[str, bytes], espeak: EspeakTextToSpeech
+) -> None:
+    spanish, _, _ = await collect_speech(espeak.synthesize(SPANISH[2], "es", None))
+    english = [english_speech[s] for s in ENGLISH[:2]]
+    heard = await whisper.transcribe_many(
+        [
+            (english[0], "en", True),
+            (spanish, "es", True),
+            (english[1], "en", False),
+            (b"", "en", True),
+            (english[0], "ja", True),
+        ]
+    )
+    first, second, third, empty, refused = heard
+    assert isinstance(first, Transcript) and word_error_rate(ENGLISH[0], first.text) <= 0.2
+    assert isinstance(second, Transcript) and second.language == "es" and second.text
+    assert isinstance(third, Transcript) and not third.final and third.text
+    assert isinstance(empty, Transcript) and empty.text == ""
+    assert isinstance(refused, ProviderError) and refused.code is ErrorCode.LANGUAGE_UNSUPPORTED

@@ -6,7 +6,7 @@ import numpy as np
 
 from providers.pcm import pcm_to_float
 from providers.whisper_stt import WhisperSpeechToText
-from providers.whisper_window import transcribe_window
+from providers.whisper_window import transcribe_window, transcribe_windows
 from tests.providers.speech import ENGLISH, word_error_rate
 
 # With a second of margin Whisper repeats this sentence over and over.
@@ -62,3 +62,23 @@ async def test_speech_too_long_for_a_short_window_takes_the_full_one(
 ) -> None:
     long = np.zeros(26 * 16000, np.float32)  # 26 s + 5 s of margin is past 30 s
     assert transcribe_window(whisper.model_for("en"), long, "en", pad_s=5.0, words=False) is None
+
+
+async def test_a_batch_hears_each_utterance_as_it_is_heard_alone(
+    whisper: WhisperSpeechToText, english_speech: dict[str, bytes]
+) -> None:
+    model = whisper.model_for("en")
+    sentences = list(english_speech)
+    audios = [pcm_to_float(english_speech[s]) for s in sentences]
+    alone = [transcribe_window(model, a, "en", pad_s=5.0, words=False) for a in audios]
+    # With one too long for a short window among them: it is left for the full one.
+    batch = transcribe_windows(
+        model, [*audios, np.zeros(26 * 16000, np.float32)], ["en"] * (len(audios) + 1), pad_s=5.0
+    )
+    assert batch[-1] is None
+    for sentence, one, together in zip(sentences, alone, batch, strict=False):
+        assert one is not None and together is not None
+        assert word_error_rate(sentence, together.text) <= 0.2, together.text
+        assert (
+            word_error_rate(one.text, together.text) <= 0.1
+        )  # padding the shorter ones changes little
