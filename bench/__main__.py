@@ -47,6 +47,7 @@ from bench.baselines import kafka_round_trip_ms, kafka_trips_ms, websocket_echo_
 from bench.clients import StreamPlan, StreamResult
 from bench.cloud_speech import cloud_plans, cloud_stack, provider_budget_ms
 from bench.measures import (
+    final_subtitle_split_ms,
     first_text_ms,
     lag_ms,
     most_streams_held,
@@ -363,6 +364,9 @@ def speech_figures(
             utterance_latency_ms(results, "subtitle", final_only=False)
         ),
         "utterance_end_to_final_subtitle_ms": percentiles(final),
+        "final_subtitle_split_ms": {
+            part: percentiles(values) for part, values in final_subtitle_split_ms(results).items()
+        },
         "utterance_end_to_first_audio_ms": percentiles(
             utterance_latency_ms(results, "audio", final_only=True)
         ),

@@ -261,3 +261,24 @@ def partial_rewrites(results: Sequence[StreamResult], kind: str = "transcript") 
         "share": round(replaced / shown, 4) if shown else None,
         "differs_from_final": unlike_final,
     }
+
+
+def final_subtitle_split_ms(results: Sequence[StreamResult]) -> dict[str, list[float]]:
+    """Where each final subtitle's time went, from its utterance's end as the viewer heard it.
+
+    `to_segmenter`: until the flow's segmenter closed the segment (the VAD's
+    silence and the way in); `providers`: inside the speech engines (queue
+    waits included); `rest`: the flow's hand-offs, Kafka and the ingress.
+    """
+    split: dict[str, list[float]] = {"to_segmenter": [], "providers": [], "rest": []}
+    for result in results:
+        for received, event in _first(result, "subtitle", final_only=True).values():
+            end_ms, segmented = event.get("end_ms"), event.get("segmented_ms")
+            if end_ms is None or segmented is None:
+                continue
+            heard = result.utterance_end_ms(int(end_ms))
+            providers = float(event.get("provider_ms") or 0.0)
+            split["to_segmenter"].append(float(segmented) - heard)
+            split["providers"].append(providers)
+            split["rest"].append(received - float(segmented) - providers)
+    return split

@@ -3,12 +3,14 @@
 An offline engine (Whisper) transcribes a few segments at a time (its
 workers); with many sessions more are waiting. Finals go first, in the order
 they came: a viewer waits for each one. Partials take what is left, on at
-most `partial_slots` of the engine's workers (on two cores, partials on both
-left the flow's own thread and the voices no core), fairly: each session has
-at most one waiting (a newer partial replaces the older, and the session's
-final drops it), and the one that has waited longest goes first. A partial
-that waited past `stale_s` is dropped: its words would reach the screen after
-newer ones could have.
+most `partial_slots` of the engine's workers and for at most `partial_duty`
+of that worker's time (on two cores, partials on every idle moment left the
+flow's own thread, the voices and the broker no core), fairly: each session
+has at most one waiting (a newer partial replaces the older, and the
+session's final drops it); an utterance's first partial (its first words on
+screen) goes before later ones, then the one that has waited longest. A
+partial that waited past `stale_s` is dropped: its words would reach the
+screen after newer ones could have.
 
 An engine that transcribes several segments at once (Whisper: one encoder
 and one decoder call) gets them together: the finals waiting, or the oldest
@@ -51,6 +53,7 @@ class TranscriptionQueue:
         partial_slots: int = 1,
         stale_s: float = 1.0,
         batch: int = 4,
+        partial_duty: float = 0.5,
     ) -> None:
         self._stt = stt
         self._batch = max(1, batch) if isinstance(stt, BatchSpeechToText) else 1
@@ -61,6 +64,9 @@ class TranscriptionQueue:
         self._partials: dict[str, _Job] = {}  # by session
         self._running: set[asyncio.Task[None]] = set()
         self._partials_running = 0
+        self._partial_duty = min(1.0, max(0.05, partial_duty))
+        self._partials_rest_until = 0.0
+        self._wake: asyncio.TimerHandle | None = None
 
     async def transcribe(self, segment: SpeechSegment) -> Heard | None:
         """The transcript and the engine's time; None for a partial replaced or too old."""
@@ -81,11 +87,14 @@ class TranscriptionQueue:
             self._partials_running += partial
             task = asyncio.ensure_future(self._run(jobs))
             self._running.add(task)
-            task.add_done_callback(functools.partial(self._finished, partial))
+            task.add_done_callback(functools.partial(self._finished, partial, time.monotonic()))
 
-    def _finished(self, partial: bool, task: asyncio.Task[None]) -> None:
+    def _finished(self, partial: bool, started: float, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
         self._partials_running -= partial
+        if partial:  # the worker rests in proportion, so partials take at most their duty
+            now = time.monotonic()
+            self._partials_rest_until = now + (now - started) * (1 / self._partial_duty - 1)
         self._start_what_fits()
 
     def _next(self) -> list[_Job]:
@@ -100,8 +109,25 @@ class TranscriptionQueue:
             if now - job.since > self._stale_s:
                 del self._partials[session]
                 self._drop(job)
-        oldest = sorted(self._partials, key=lambda s: self._partials[s].since)[: self._batch]
-        return [self._partials.pop(session) for session in oldest]
+        if self._partials and now < self._partials_rest_until:
+            self._wake_at(self._partials_rest_until)
+            return []
+        first_words_first = sorted(
+            self._partials,
+            key=lambda s: (self._partials[s].segment.partial_index > 1, self._partials[s].since),
+        )
+        return [self._partials.pop(session) for session in first_words_first[: self._batch]]
+
+    def _wake_at(self, when: float) -> None:
+        """Look again when the partials' worker has rested."""
+        if self._wake is None or self._wake.cancelled():
+            loop = asyncio.get_running_loop()
+            delay = max(0.0, when - time.monotonic())
+            self._wake = loop.call_later(delay, self._rested)
+
+    def _rested(self) -> None:
+        self._wake = None
+        self._start_what_fits()
 
     async def _run(self, jobs: list[_Job]) -> None:
         started = time.perf_counter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 
 from flows.items import SpeechSegment
 from flows.transcription_queue import TranscriptionQueue
@@ -42,7 +43,7 @@ async def _drain(engine: _Engine, rounds: int) -> None:
 
 async def test_finals_go_first_and_partials_wait_behind_them() -> None:
     engine = _Engine()
-    queue = TranscriptionQueue(engine, slots=1)
+    queue = TranscriptionQueue(engine, slots=1, partial_duty=1.0)
     busy = asyncio.create_task(queue.transcribe(_segment("a", "a-final-0", True)))
     await asyncio.sleep(0.01)
     partial = asyncio.create_task(queue.transcribe(_segment("b", "b-partial", False)))
@@ -56,7 +57,7 @@ async def test_finals_go_first_and_partials_wait_behind_them() -> None:
 
 async def test_a_newer_partial_or_the_final_takes_an_older_partials_place() -> None:
     engine = _Engine()
-    queue = TranscriptionQueue(engine, slots=1)
+    queue = TranscriptionQueue(engine, slots=1, partial_duty=1.0)
     busy = asyncio.create_task(queue.transcribe(_segment("x", "x-final", True)))
     await asyncio.sleep(0.01)
     first = asyncio.create_task(queue.transcribe(_segment("a", "a-p1", False)))
@@ -73,7 +74,7 @@ async def test_a_newer_partial_or_the_final_takes_an_older_partials_place() -> N
 
 async def test_the_partial_waiting_longest_goes_first_and_a_stale_one_not_at_all() -> None:
     engine = _Engine()
-    queue = TranscriptionQueue(engine, slots=1, stale_s=0.05)
+    queue = TranscriptionQueue(engine, slots=1, stale_s=0.05, partial_duty=1.0)
     busy = asyncio.create_task(queue.transcribe(_segment("x", "x-final", True)))
     await asyncio.sleep(0.01)
     older = asyncio.create_task(queue.transcribe(_segment("a", "a-p1", False)))
@@ -91,7 +92,7 @@ async def test_the_partial_waiting_longest_goes_first_and_a_stale_one_not_at_all
 
 async def test_partials_use_one_worker_and_finals_any() -> None:
     engine = _Engine()
-    queue = TranscriptionQueue(engine, slots=2)
+    queue = TranscriptionQueue(engine, slots=2, partial_duty=1.0)
     partials = [asyncio.create_task(queue.transcribe(_segment(s, f"{s}-p", False))) for s in "ab"]
     await asyncio.sleep(0.01)
     assert engine.taken == ["a-p"]  # b's waits: the other worker is kept for finals
@@ -124,7 +125,7 @@ class _Batches(_Engine):
 
 async def test_waiting_finals_go_in_one_call_and_one_failure_stays_its_own() -> None:
     engine = _Batches()
-    queue = TranscriptionQueue(engine, slots=1, batch=3)
+    queue = TranscriptionQueue(engine, slots=1, batch=3, partial_duty=1.0)
     busy = asyncio.create_task(queue.transcribe(_segment("x", "x-final", True)))
     await asyncio.sleep(0.01)
     waiting = [
@@ -137,3 +138,23 @@ async def test_waiting_finals_go_in_one_call_and_one_failure_stays_its_own() -> 
     assert busy.done()
     a, bad, c, _ = (task.result() if not task.exception() else task.exception() for task in waiting)
     assert isinstance(bad, ProviderError) and isinstance(a, tuple) and isinstance(c, tuple)
+
+
+async def test_partials_take_at_most_their_duty_of_the_engine_and_first_words_go_first() -> None:
+    engine = _Engine()
+    queue = TranscriptionQueue(engine, slots=2, partial_duty=0.5, stale_s=5.0)
+    first = asyncio.create_task(queue.transcribe(_segment("a", "a-p", False)))
+    await asyncio.sleep(0.01)
+    later = _segment("b", "b-p2", False)
+    waiting = [
+        asyncio.create_task(queue.transcribe(segment))
+        for segment in (replace(later, partial_index=2), _segment("c", "c-p1", False))
+    ]
+    await asyncio.sleep(0.05)  # a's partial took 60 ms: its worker now rests 60 ms
+    engine.release.set()
+    await asyncio.sleep(0.03)
+    assert engine.taken == ["a-p"]  # still resting
+    await asyncio.sleep(0.05)
+    assert engine.taken == ["a-p", "c-p1"]  # c's first words before b's later ones
+    await _drain(engine, 4)
+    assert all(task.done() for task in (first, *waiting))
