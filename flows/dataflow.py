@@ -5,6 +5,7 @@
         └─ speech segments ─ speech-to-text ─ transcript events ─────┤
            (or, for a streaming provider, the audio as it arrives and
             each utterance's end: the session's live stream)
+           ─ new words (a partial that repeats the last one goes no further)
                ├─ [subtitles] translate(subtitle language) ─ subtitle events ─┤
                └─ [dubbing] translate(target language) + text-to-speech ─ audio events ─┤
     all events ─ route and finish (`ended` after the last event) ─ out
@@ -46,6 +47,7 @@ from flows.segmenter import SegmenterConfig, SegmenterOutput, SessionSegmenter
 from flows.speech_steps import (
     SpeechProviders,
     dub,
+    new_words,
     subtitle_events,
     transcribe,
     transcript_events,
@@ -117,6 +119,7 @@ def process_audio(
     else:
         segments = cast(KeyedStream[SpeechSegment | StreamEnd], speech)
         transcribed = provider_step("transcribe", segments, workers, transcribe)
+    transcribed = op.stateful_flat_map("new_words", transcribed, new_words)
     transcripts = op.flat_map_value("transcript_events", transcribed, transcript_events)
 
     for_subtitles = op.filter_value("wants_subtitles", transcribed, _wants_subtitles)

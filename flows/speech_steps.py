@@ -59,7 +59,9 @@ class PartialThrottle:
         if self.interval_s <= 0:
             return False
         now = time.monotonic()
-        if now - self._last.get(session_id, -self.interval_s) < self.interval_s:
+        # Partials due once an interval arrive a little early or late: one early
+        # by a few milliseconds still counts, or every other would be skipped.
+        if now - self._last.get(session_id, -self.interval_s) < self.interval_s * 0.8:
             return False
         self._last[session_id] = now
         return True
@@ -186,6 +188,22 @@ async def transcribe(
         return []  # a partial whose turn never came
     transcript, took = heard if heard is not None else (None, 0.0)
     return [Transcribed(item, spoken(transcript) if transcript else None, error, took)]
+
+
+def new_words(
+    last: tuple[int, int, str] | None, item: Transcribed | StreamEnd
+) -> tuple[tuple[int, int, str] | None, list[Transcribed | StreamEnd]]:
+    """Drop a partial that says what the session's previous partial said (keyed by session).
+
+    It would cost a translation and a repaint for nothing. The state is the last
+    partial's (segment, turn, text); a final or the stream's end clears it.
+    """
+    if isinstance(item, StreamEnd) or item.segment.final or item.transcript is None:
+        return None, [item]
+    heard = (item.segment.segment, item.segment.turn, item.transcript.text.strip())
+    if heard == last:
+        return last, []
+    return heard, [item]
 
 
 def transcript_events(item: Transcribed | StreamEnd) -> list[ResultEvent | PathDone]:

@@ -16,6 +16,7 @@ from flows.speech_steps import (
     TranslationCache,
     TranslationOutcome,
     dub,
+    new_words,
     transcribe,
     translate,
 )
@@ -226,9 +227,36 @@ async def test_partial_subtitles_are_translated_at_most_once_per_interval() -> N
         return len(await translate(providers, item, target_of=lambda _: "es"))
 
     assert [await subtitles(partial(i)) for i in (1, 2, 3)] == [1, 0, 0]
-    time.sleep(0.2)
+    time.sleep(0.18)  # partials due each interval come a little early too
     assert await subtitles(partial(4)) == 1
     final = Transcribed(SpeechSegment(settings, 0, b"", 0, 100, final=True), Transcript("x", "en"))
     assert await subtitles(final) == 1  # finals always
     off = replace(providers, partial_translations=PartialThrottle(0))
     assert len(await translate(off, partial(5), target_of=lambda _: "es")) == 0
+
+
+def test_a_partial_that_repeats_the_last_goes_no_further() -> None:
+    settings = SessionSettings("s1", "u1", source_language="en", target_language="es")
+
+    def heard(segment: int, text: str, final: bool = False) -> Transcribed:
+        seg = SpeechSegment(settings, segment, b"", 0, 100, final=final)
+        return Transcribed(seg, Transcript(text, "en", final=final))
+
+    state = None
+    passed = []
+    for item in (
+        heard(0, "the news"),
+        heard(0, "the news "),  # the same words
+        heard(0, "the news tonight"),
+        heard(0, "the news tonight", final=True),  # finals always pass
+        heard(1, "the news tonight"),  # a new utterance's first words
+        heard(1, "the news tonight"),
+    ):
+        state, out = new_words(state, item)
+        passed.extend(out)
+    assert [(i.segment.segment, i.segment.final) for i in passed] == [
+        (0, False),
+        (0, False),
+        (0, True),
+        (1, False),
+    ]
