@@ -243,7 +243,7 @@ def test_a_partial_that_repeats_the_last_goes_no_further() -> None:
         return Transcribed(seg, Transcript(text, "en", final=final))
 
     state = None
-    passed = []
+    passed: list[Transcribed] = []
     for item in (
         heard(0, "the news"),
         heard(0, "the news "),  # the same words
@@ -253,10 +253,26 @@ def test_a_partial_that_repeats_the_last_goes_no_further() -> None:
         heard(1, "the news tonight"),
     ):
         state, out = new_words(state, item)
-        passed.extend(out)
+        passed.extend(i for i in out if isinstance(i, Transcribed))
     assert [(i.segment.segment, i.segment.final) for i in passed] == [
         (0, False),
         (0, False),
         (0, True),
         (1, False),
     ]
+
+
+async def test_a_partial_shows_all_but_the_word_its_audio_was_cut_in() -> None:
+    class Hears(NoopSpeechToText):
+        async def transcribe(self, pcm: bytes, language: str, *, final: bool = True) -> Transcript:
+            return Transcript("the prime min", language, final=final)
+
+    providers = replace(_noop_providers(NoopTranslator()), stt=Hears(["en", "es"]))
+    settings = SessionSettings("s1", "u1", source_language="en", target_language="es")
+    texts = []
+    for final in (False, True):
+        segment = SpeechSegment(settings, 0, b"\0" * 3200, 0, 100, final=final)
+        [heard] = await transcribe(providers, segment)
+        assert isinstance(heard, Transcribed) and heard.transcript is not None
+        texts.append(heard.transcript.text)
+    assert texts == ["the prime", "the prime min"]  # a final is whole
