@@ -2,9 +2,11 @@
 
     audio records ─ key by session ─ segment (order, dedupe, VAD, usage)
         ├─ usage ticks ─ charge usage ───────────────────────────────┐
-        └─ speech segments ─ speech-to-text ─ transcript events ─────┤
-           (or, for a streaming provider, the audio as it arrives and
-            each utterance's end: the session's live stream)
+        └─ speech segments ─ speech-to-text ─┬─ speakers ─ transcript events ─┤
+           (or, for a streaming provider,     │ (each final's speaker, from
+            the audio as it arrives and       │  its voiceprint)
+            each utterance's end)             │
+           └─ final segments ─ voiceprints ───┘
                ├─ [subtitles] translate(subtitle language) ─ subtitle events ─┤
                └─ [dubbing] translate(target language) + text-to-speech ─ audio events ─┤
     all events ─ route and finish (`ended` after the last event) ─ out
@@ -40,9 +42,17 @@ from flows.items import (
     StreamPause,
     Transcribed,
     UsageTick,
+    Voiceprint,
 )
 from flows.live_transcription import LiveTranscription, LiveTranscriptionState, StreamItem
 from flows.segmenter import SegmenterConfig, SegmenterOutput, SessionSegmenter
+from flows.speakers import (
+    SessionSpeakers,
+    SpeakerSetup,
+    dub_by_speaker,
+    voiceprint,
+    wants_voiceprint,
+)
 from flows.speech_steps import (
     SpeechProviders,
     dub,
@@ -52,7 +62,7 @@ from flows.speech_steps import (
     translate,
 )
 from flows.usage_step import UsageCharger, UsageLedger
-from providers.base import StreamingSpeechToText
+from providers.base import StreamingSpeechToText, VoiceEmbedder
 from wire.audio import AudioRecord
 from wire.events import ResultEvent
 
@@ -71,15 +81,20 @@ def process_audio(
     ledger: UsageLedger | None,
     config: SegmenterConfig,
     audio_log: AudioLog | None = None,
+    speakers: SpeakerSetup | None = None,
 ) -> Stream[Routed]:
     """Audio records in; each session's events out with their partition, `ended` last.
 
     `providers` builds the speech engines; each worker thread builds its own,
     with the loop its provider calls run on. `audio_log` is where the records
     came from, when that is the audio topic: snapshots then name held audio
-    instead of copying it.
+    instead of copying it. `speakers`: tell speakers apart and dub each in a
+    voice of its own (None: every segment in the session's voice).
     """
-    workers = PerWorker(lambda: WorkerEngines(WorkerLoop(), providers()))
+    embedder = speakers.embedder if speakers is not None else None
+    workers = PerWorker(
+        lambda: WorkerEngines(WorkerLoop(), providers(), embedder() if embedder else None)
+    )
     valid = op.branch("is_record", records, is_record)
     # `branch` narrows only its true side; the false side holds just the rejections.
     rejects = op.map("rejected_events", cast(Stream[Rejected], valid.falses), _keyed_rejection)
@@ -117,6 +132,10 @@ def process_audio(
     else:
         segments = cast(KeyedStream[SpeechSegment | StreamEnd], speech)
         transcribed = provider_step("transcribe", segments, workers, transcribe)
+    dubbing_call = dub
+    if speakers is not None:
+        transcribed = _with_speakers("speakers", speech, transcribed, workers, speakers)
+        dubbing_call = dub_by_speaker
     transcripts = op.flat_map_value("transcript_events", transcribed, transcript_events)
 
     for_subtitles = op.filter_value("wants_subtitles", transcribed, _wants_subtitles)
@@ -129,7 +148,7 @@ def process_audio(
     subtitles = op.flat_map_value("subtitle_events", subtitled, subtitle_events)
 
     for_dubbing = op.filter_value("wants_dubbing", transcribed, _wants_dubbing)
-    dubs = provider_step("dub", for_dubbing, workers, dub)
+    dubs = provider_step("dub", for_dubbing, workers, dubbing_call)
 
     outcomes: KeyedStream[Outcome] = op.merge(
         "outcomes", rejects, passthrough, usage, transcripts, subtitles, dubs
@@ -145,6 +164,7 @@ class WorkerEngines:
 
     loop: WorkerLoop
     providers: SpeechProviders
+    embedder: VoiceEmbedder | None = None
 
 
 @operator
@@ -158,6 +178,28 @@ def provider_step(
     return _async_step(
         "calls", up, workers, lambda worker: functools.partial(call, worker.providers)
     )
+
+
+@operator
+def _with_speakers(
+    step_id: str,
+    speech: KeyedStream[StreamItem],
+    transcribed: KeyedStream[Transcribed | StreamEnd],
+    workers: PerWorker[WorkerEngines],
+    setup: SpeakerSetup,
+) -> KeyedStream[Transcribed | StreamEnd]:
+    """Each final segment's voiceprint, made beside its transcription; its speaker on the final."""
+    finals = cast(KeyedStream[SpeechSegment], op.filter_value("finals", speech, wants_voiceprint))
+    prints: KeyedStream[Voiceprint] = _async_step("voiceprints", finals, workers, _voiceprint_call)
+    heard: KeyedStream[Transcribed | StreamEnd | Voiceprint] = op.merge(
+        "heard", transcribed, prints
+    )
+    return op.stateful_batch("number", heard, lambda resume: SessionSpeakers(setup, resume))
+
+
+def _voiceprint_call(worker: WorkerEngines) -> Call[SpeechSegment, Voiceprint]:
+    assert worker.embedder is not None
+    return functools.partial(voiceprint, worker.embedder)
 
 
 def _async_step(

@@ -12,6 +12,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+import numpy as np
+import numpy.typing as npt
+
 from wire.errors import ErrorCode
 
 RETRYABLE_CODES = frozenset({ErrorCode.PROVIDER_RATE_LIMITED, ErrorCode.PROVIDER_UNAVAILABLE})
@@ -215,4 +218,15 @@ class VoiceCatalog(Protocol):
 
     async def voices(self, language: str | None = None) -> list[Voice]:
         """The voices for a language, or all of them."""
+        ...
+
+
+@runtime_checkable
+class VoiceEmbedder(Protocol):
+    """PCM s16le 16 kHz mono utterance -> a unit vector of its speaker's voice."""
+
+    name: str
+
+    async def embed(self, pcm: bytes) -> tuple[npt.NDArray[np.float32] | None, int]:
+        """The vector (None: too little speech to tell) and the ms of speech it came from."""
         ...

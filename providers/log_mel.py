@@ -93,7 +93,8 @@ class LogMel:
         framed = np.lib.stride_tricks.sliding_window_view(audio, self.n_fft)[:: self.hop_length]
         spectrum = np.fft.rfft(framed[:count] * self.window, axis=1)
         power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
-        return np.log10(power @ self.filters.T + LOG_FLOOR).astype(np.float32)
+        logged: Floats = np.log10(power @ self.filters.T + LOG_FLOOR).astype(np.float32)
+        return logged
 
 
 def pcm_to_float(pcm: bytes) -> Floats:

@@ -36,8 +36,14 @@ SENTENCES = (
     "We will be right back after the break.",
     "Thank you for joining us tonight.",
 )
-VOICES = ("piper:joe", "espeak:en-us", "espeak:en-us+f3", "espeak:en-us+m7")
-VOICES += ("espeak:en-us+klatt", "espeak:en-us+f1")
+VOICES = (
+    "piper:joe",
+    "espeak:en-us",
+    "espeak:en-us+f3",
+    "espeak:en-us+m7",
+    "espeak:en-us+klatt",
+    "espeak:en-us+f1",
+)
 THRESHOLDS = (0.6, 0.65, 0.68, 0.7, 0.72, 0.75, 0.8)
 PAD = b"\x00\x00" * 4800  # 300 ms of silence each side, as a segment's pre-roll and tail
 
@@ -85,6 +91,7 @@ def cluster_programmes(
 
 
 async def main() -> None:
+    """Embed every voice's sentences, print the cost, the separation and the clustering."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--programmes", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
@@ -101,7 +108,7 @@ async def main() -> None:
         for text in SENTENCES:
             pcm = PAD + await _speak(voice, text) + PAD
             started = time.perf_counter()
-            vector = embedder.embed_now(pcm)
+            vector, _ = embedder.embed_now(pcm)
             busy_s += time.perf_counter() - started
             audio_s += len(pcm) / 32000
             assert vector is not None, f"{voice} said too little in {text!r}"

@@ -35,8 +35,10 @@ WINDOW_FRAMES = 80
 STRIDE_FRAMES = 40
 # Frames more than this far (log10 power, i.e. 10 dB a step) below the loudest are silence.
 SILENCE_BELOW = 3.5
-# Less speech than this (one window, 0.8 s) says too little about the voice to go by.
-MIN_SPEECH_FRAMES = WINDOW_FRAMES
+# Less speech than this (0.3 s) says nothing about the voice; less than one window
+# (0.8 s, see flows.speakers) is matched to the speakers already heard, never a new one.
+MIN_SPEECH_FRAMES = 30
+FRAME_MS = 10
 DIMENSIONS = 256
 
 Embedding = npt.NDArray[np.float32]
@@ -45,8 +47,10 @@ _sessions: LoadedOnce[Any] = LoadedOnce()
 
 
 def model_path() -> Path:
-    """Where the installed package keeps the encoder (found without importing the package,
-    whose `__init__` needs librosa)."""
+    """Where the installed package keeps the encoder.
+
+    Found without importing the package, whose `__init__` needs librosa.
+    """
     spec = importlib.util.find_spec(PACKAGE)
     locations = list(spec.submodule_search_locations or []) if spec else []
     if not locations:
@@ -62,7 +66,8 @@ def speech_frames(features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     if len(features) == 0:
         return features
     loudness = np.log10(np.sum(np.power(10.0, features), axis=1))
-    return features[loudness >= loudness.max() - SILENCE_BELOW]
+    kept: npt.NDArray[np.float32] = features[loudness >= loudness.max() - SILENCE_BELOW]
+    return kept
 
 
 def windows(features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -73,13 +78,17 @@ def windows(features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     count = 1 + (len(features) - WINDOW_FRAMES) // STRIDE_FRAMES
     view = np.lib.stride_tricks.sliding_window_view(features, WINDOW_FRAMES, axis=0)
     # sliding_window_view puts the window last: (positions, mels, frames).
-    return np.ascontiguousarray(view[::STRIDE_FRAMES][:count].transpose(0, 2, 1))
+    stacked: npt.NDArray[np.float32] = np.ascontiguousarray(
+        view[::STRIDE_FRAMES][:count].transpose(0, 2, 1)
+    )
+    return stacked
 
 
 def unit(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """Each row (or the vector) scaled to length 1."""
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True) + 1e-12
-    return (vectors / norms).astype(np.float32)
+    scaled: npt.NDArray[np.float32] = (vectors / norms).astype(np.float32)
+    return scaled
 
 
 class SpeakerEmbedder:
@@ -112,16 +121,16 @@ class SpeakerEmbedder:
         """Load the network now (else the first utterance does)."""
         self._session()
 
-    def embed_now(self, pcm: bytes) -> Embedding | None:
-        """The utterance's d-vector (blocking: call it from a thread)."""
+    def embed_now(self, pcm: bytes) -> tuple[Embedding | None, int]:
+        """The utterance's d-vector and the ms of speech it came from (blocking: use a thread)."""
         frames = speech_frames(self._front(pcm_to_float(pcm)))
         if len(frames) < MIN_SPEECH_FRAMES:
-            return None
+            return None, len(frames) * FRAME_MS
         per_window = self._session().run(None, {"mel_window": windows(frames)})[0]
-        return unit(unit(per_window).mean(axis=0))
+        return unit(unit(per_window).mean(axis=0)), len(frames) * FRAME_MS
 
-    async def embed(self, pcm: bytes) -> Embedding | None:
-        """The utterance's d-vector, computed in a thread, bounded by the timeout."""
+    async def embed(self, pcm: bytes) -> tuple[Embedding | None, int]:
+        """`embed_now` in a thread, bounded by the timeout."""
         return await within(
             asyncio.to_thread(self.embed_now, pcm), self._timeout, "speaker embedding"
         )
