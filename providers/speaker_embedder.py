@@ -117,7 +117,12 @@ class SpeakerEmbedder:
             options = ort.SessionOptions()
             options.intra_op_num_threads = self._cpu_threads
             options.inter_op_num_threads = 1
-            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            try:
+                return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            except Exception as exc:  # onnxruntime raises its own types for a missing or bad file
+                raise ProviderError(
+                    ErrorCode.PROVIDER_UNAVAILABLE, f"speaker encoder {path.name}: {exc}"
+                ) from None
 
         return _sessions.get((path, self._cpu_threads), load)
 

@@ -1,4 +1,4 @@
-"""Online clustering: a new speaker below the threshold, the same one above, a cap, a fixed order."""
+"""Online clustering: a new speaker below the threshold, the same above, a cap, a fixed order."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The speaker embedder: one voice's utterances close together, different voices apart, off the loop."""
+"""The speaker embedder: one voice's utterances together, different voices apart, off the loop."""
 
 from __future__ import annotations
 
@@ -81,11 +81,12 @@ async def test_embedding_runs_off_the_event_loop(embedder: SpeakerEmbedder) -> N
     assert stall < 0.25
 
 
-async def test_a_missing_model_is_provider_unavailable(tmp_path: object) -> None:
+async def test_a_missing_model_is_provider_unavailable_and_a_stall_a_timeout() -> None:
     assert model_path().name == "embedder.int8.onnx" and model_path().is_file()
     broken = SpeakerEmbedder(model=model_path().with_name("missing.onnx"))
-    with pytest.raises(Exception):  # onnxruntime's own error: the flow maps it to no speaker
+    with pytest.raises(ProviderError) as missing:
         await broken.embed(_padded(speak(SENTENCES[0])))
+    assert missing.value.code is ErrorCode.PROVIDER_UNAVAILABLE
     slow = SpeakerEmbedder(timeout=1e-6)
     with pytest.raises(ProviderError) as raised:
         await slow.embed(_padded(speak(" ".join(SENTENCES))))
