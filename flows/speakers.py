@@ -35,7 +35,7 @@ from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed, Voicepr
 from flows.speaker_clusters import DEFAULT_MAX_SPEAKERS, DEFAULT_THRESHOLD, SpeakerClusters
 from flows.speech_steps import SpeechProviders, dub
 from providers import registry
-from providers.base import TextToSpeech, Voice, VoiceCatalog, VoiceEmbedder
+from providers.base import DefaultVoice, TextToSpeech, Voice, VoiceCatalog, VoiceEmbedder
 from wire.events import ResultEvent
 
 log = logging.getLogger(__name__)
@@ -247,12 +247,15 @@ async def dub_by_speaker(
     if isinstance(item, Transcribed) and (item.segment.speaker or 1) > 1:
         seg = item.segment
         language = seg.settings.target_language
+        first = seg.settings.voice
         try:
             voices = await catalog(providers.tts, language)
+            if first is None and isinstance(providers.tts, DefaultVoice):
+                first = await providers.tts.default_voice(language)  # speaker 1's, unnamed
         except Exception:  # no catalog: the session's voice is still a dub
             log.exception("no voice catalog for %s", language)
             voices = []
-        voice = voice_of(voices, seg.settings.voice, seg.speaker or 1)
+        voice = voice_of(voices, first, seg.speaker or 1)
         item = replace(item, segment=replace(seg, settings=replace(seg.settings, voice=voice)))
     async for events in dub(providers, item):
         yield events

@@ -222,6 +222,15 @@ class VoiceCatalog(Protocol):
 
 
 @runtime_checkable
+class DefaultVoice(Protocol):
+    """A TTS provider whose voice for a request that names none is not its catalog's first."""
+
+    async def default_voice(self, language: str) -> str:
+        """The voice id used when a request names no voice."""
+        ...
+
+
+@runtime_checkable
 class VoiceEmbedder(Protocol):
     """PCM s16le 16 kHz mono utterance -> a unit vector of its speaker's voice."""
 

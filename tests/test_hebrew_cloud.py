@@ -319,3 +319,39 @@ async def test_music_is_never_subtitled_or_dubbed(
         metrics = answer.read().decode()
     billed = re.search(r"^livedub_flow_stt_billed_seconds_total (\S+)$", metrics, re.M)
     assert billed and 1 <= float(billed.group(1)) <= watched + 1
+
+
+async def test_two_voices_taking_turns_are_two_speakers_each_in_an_elevenlabs_voice_of_its_own(
+    ingress_cfg: settings.Settings, cloud: CloudStandins, cloud_flow: FlowProcess
+) -> None:
+    # Four Hebrew lines, espeak-ng's Hebrew voice and its f3 variant in turn; the
+    # AssemblyAI stand-in hears them because they are registered with it.
+    turns = [(LINES[0], "he"), (LINES[1], "he+f3"), (LINES[2], "he"), (LINES[4], "he+f3")]
+    parts = [silence(500)]
+    for line, voice in turns:
+        pcm = speak(line.said, voice)
+        cloud.stt.hearing.register(pcm, line.said, line.language)
+        parts += [pcm, silence(700)]
+    cloud.tts_faults.reset()
+    async with create_app(ingress_cfg).test_app() as served:
+        heard = await watch(
+            served.test_client(),
+            ingress_cfg,
+            b"".join([*parts, silence(500)]),
+            target="en",
+            subtitles=True,
+            dubbing=True,
+        )
+    assert heard.code == 1000, heard.events[-3:]
+    expected = [1, 2, 1, 2]
+    assert [t["speaker"] for t in heard.finals("transcript")] == expected
+    assert [s["speaker"] for s in heard.finals("subtitle")] == expected
+    dubbed = heard.dubbed()
+    assert [{p["speaker"] for p in dubbed[s]} for s in sorted(dubbed)] == [{n} for n in expected]
+    # Each speaker's lines went to ElevenLabs in one voice, the two voices different.
+    voice_of_text = {
+        seen.body["text"]: seen.path.split("/")[3]
+        for seen in cloud.tts_faults.requests_to("/v1/text-to-speech/")
+    }
+    voices = [voice_of_text[line.en] for line, _ in turns]
+    assert voices[0] == voices[2] != voices[1] == voices[3]
