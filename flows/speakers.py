@@ -140,11 +140,13 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
                 out.append(item)
                 state.held.pop(0)
                 continue
+            number = item.segment.segment
             if not _needs_speaker(item):
                 out.append(item)
                 state.held.pop(0)
+                if item.segment.final:
+                    self._forget_before(number)
                 continue
-            number = item.segment.segment
             if number not in state.of_segment:
                 heard = state.prints.pop(number, None)
                 if heard is None:

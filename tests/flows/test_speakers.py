@@ -98,6 +98,14 @@ def test_failures_partials_and_empty_finals_pass_without_waiting() -> None:
     assert _speakers(out) == [(0, True, None), (1, False, None)]
 
 
+def test_voiceprints_of_segments_nobody_said_anything_in_do_not_pile_up() -> None:
+    step = SessionSpeakers(SETUP)  # music: speech to the VAD, nothing to speech-to-text
+    for segment in range(50):
+        empty = replace(_final(segment), transcript=Transcript("", "en"))
+        step.on_batch([_print(segment, JOE), empty])
+    assert set(step.snapshot().prints) == {49}
+
+
 def test_the_stream_end_lets_everything_out_and_the_state_goes() -> None:
     step = SessionSpeakers(SETUP)
     end = StreamEnd(SESSION, 1)
