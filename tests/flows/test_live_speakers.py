@@ -8,7 +8,6 @@ import asyncio
 import base64
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -50,15 +49,6 @@ def _other(text: str) -> bytes:
 def _programme(*turns: bytes) -> bytes:
     """The turns, each followed by a pause."""
     return silence(GAP_MS) + b"".join(turn + silence(GAP_MS) for turn in turns)
-
-
-@pytest.fixture
-def results(cfg: settings.Settings) -> Iterator[ResultReader]:
-    reader = ResultReader(cfg.kafka_bootstrap, cfg.topic_results)
-    try:
-        yield reader
-    finally:
-        reader.close()
 
 
 def _frames(session: SessionSettings, pcm: bytes, first_seq: int) -> list[AudioRecord]:
