@@ -35,7 +35,14 @@ from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed, Voicepr
 from flows.speaker_clusters import DEFAULT_MAX_SPEAKERS, DEFAULT_THRESHOLD, SpeakerClusters
 from flows.speech_steps import SpeechProviders, dub
 from providers import registry
-from providers.base import DefaultVoice, TextToSpeech, Voice, VoiceCatalog, VoiceEmbedder
+from providers.base import (
+    DefaultVoice,
+    ProviderError,
+    TextToSpeech,
+    Voice,
+    VoiceCatalog,
+    VoiceEmbedder,
+)
 from wire.events import ResultEvent
 
 log = logging.getLogger(__name__)
@@ -61,18 +68,15 @@ class SpeakerSetup:
     @classmethod
     def from_settings(cls, cfg: settings_module.Settings) -> SpeakerSetup | None:
         """The configured setup, or None with SPEAKER_EMBEDDER=none."""
-        if registry.speaker_embedder(cfg) is None:
+        embedder = registry.speaker_embedder(cfg)
+        if embedder is None:
             return None
+        # One embedder serves every worker: it holds no loop, only the process's model.
         return cls(
-            lambda: _built(registry.speaker_embedder(cfg)),
+            lambda: embedder,
             threshold=cfg.speaker_threshold,
             max_speakers=max(1, cfg.max_speakers),
         )
-
-
-def _built(embedder: VoiceEmbedder | None) -> VoiceEmbedder:
-    assert embedder is not None
-    return embedder
 
 
 def wants_voiceprint(item: object) -> bool:
@@ -84,7 +88,10 @@ async def voiceprint(embedder: VoiceEmbedder, item: SpeechSegment) -> list[Voice
     """The segment's voiceprint; a failed embedding is an unknown speaker, never a lost segment."""
     try:
         vector, speech_ms = await embedder.embed(item.pcm)
-    except Exception:
+    except ProviderError as error:
+        log.warning("no voiceprint for segment %d: %s", item.segment, error)
+        vector, speech_ms = None, 0
+    except Exception:  # an engine bug must not hold the session's finals back
         log.exception("speaker embedding failed for segment %d", item.segment)
         vector, speech_ms = None, 0
     return [Voiceprint(item.settings, item.segment, vector, speech_ms)]
