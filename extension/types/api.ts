@@ -185,6 +185,10 @@ export interface AudioEvent extends EventBase {
   language?: string;
   start_ms?: number;
   end_ms?: number;
+  /** Always true: only final segments are dubbed. */
+  final?: boolean;
+  /** A segment a streaming provider heard as several turns: the dub of turn k (absent: the first). */
+  turn?: number;
   /** The speaker this is the dub of; each speaker is dubbed in a voice of its own. */
   speaker?: number;
 }
