@@ -4,9 +4,9 @@
         ├─ usage ticks ─ charge usage ───────────────────────────────┐
         └─ speech segments ─ speech-to-text ─┬─ speakers ─ transcript events ─┤
            (or, for a streaming provider,     │ (each final's speaker, from
-            the audio as it arrives and       │  its voiceprint)
-            each utterance's end)             │
-           └─ final segments ─ voiceprints ───┘
+            the audio as it arrives and       │  its voiceprint; streaming: from
+            each utterance's end)             │  the provider's label, a new
+           └─ final segments ─ voiceprints ───┘  label's turn embedded first)
                ├─ [subtitles] translate(subtitle language) ─ subtitle events ─┤
                └─ [dubbing] translate(target language) + text-to-speech ─ audio events ─┤
     all events ─ route and finish (`ended` after the last event) ─ out
@@ -50,6 +50,7 @@ from flows.speakers import (
     SessionSpeakers,
     SpeakerSetup,
     dub_by_speaker,
+    turn_voiceprint,
     voiceprint,
     wants_voiceprint,
 )
@@ -126,15 +127,20 @@ def process_audio(
 
     transcribed: KeyedStream[Transcribed | StreamEnd]
     if config.live_stream:  # the provider hears the audio itself, as it arrives
+        turn_audio = speakers is not None  # for the voiceprint of a new speaker label
         transcribed = op.stateful_batch(
-            "transcribe", speech, lambda resume: _live_transcription(workers(), resume)
+            "transcribe",
+            speech,
+            lambda resume: _live_transcription(workers(), resume, turn_audio),
         )
     else:
         segments = cast(KeyedStream[SpeechSegment | StreamEnd], speech)
         transcribed = provider_step("transcribe", segments, workers, transcribe)
     dubbing_call = dub
     if speakers is not None:
-        transcribed = _with_speakers("speakers", speech, transcribed, workers, speakers)
+        transcribed = _with_speakers(
+            "speakers", speech, transcribed, workers, speakers, config.live_stream
+        )
         dubbing_call = dub_by_speaker
     transcripts = op.flat_map_value("transcript_events", transcribed, transcript_events)
 
@@ -187,19 +193,40 @@ def _with_speakers(
     transcribed: KeyedStream[Transcribed | StreamEnd],
     workers: PerWorker[WorkerEngines],
     setup: SpeakerSetup,
+    live_stream: bool,
 ) -> KeyedStream[Transcribed | StreamEnd]:
-    """Each final segment's voiceprint, made beside its transcription; its speaker on the final."""
-    finals = cast(KeyedStream[SpeechSegment], op.filter_value("finals", speech, wants_voiceprint))
-    prints: KeyedStream[Voiceprint] = _async_step("voiceprints", finals, workers, _voiceprint_call)
-    heard: KeyedStream[Transcribed | StreamEnd | Voiceprint] = op.merge(
-        "heard", transcribed, prints
+    """Each final's speaker.
+
+    From its voiceprint, made beside its transcription; or (a streaming
+    provider) from the turn's speaker label, a new label's turn embedded first.
+    """
+    heard: KeyedStream[Transcribed | StreamEnd | Voiceprint]
+    if live_stream:
+        heard = _async_step("voiceprints", transcribed, workers, _turn_voiceprint_call)
+    else:
+        finals = cast(
+            KeyedStream[SpeechSegment], op.filter_value("finals", speech, wants_voiceprint)
+        )
+        prints: KeyedStream[Voiceprint] = _async_step(
+            "voiceprints", finals, workers, _voiceprint_call
+        )
+        heard = op.merge("heard", transcribed, prints)
+    waits = not live_stream
+    return op.stateful_batch(
+        "number", heard, lambda resume: SessionSpeakers(setup, resume, waits=waits)
     )
-    return op.stateful_batch("number", heard, lambda resume: SessionSpeakers(setup, resume))
 
 
 def _voiceprint_call(worker: WorkerEngines) -> Call[SpeechSegment, Voiceprint]:
     assert worker.embedder is not None
     return functools.partial(voiceprint, worker.embedder)
+
+
+def _turn_voiceprint_call(
+    worker: WorkerEngines,
+) -> Call[Transcribed | StreamEnd, Transcribed | StreamEnd | Voiceprint]:
+    assert worker.embedder is not None
+    return functools.partial(turn_voiceprint, worker.embedder)
 
 
 def _async_step(
@@ -218,11 +245,14 @@ def _async_step(
     return op.stateful_batch(step_id, up, build)
 
 
-def _live_transcription(worker: WorkerEngines, resume: object) -> LiveTranscription:
+def _live_transcription(
+    worker: WorkerEngines, resume: object, turn_audio: bool
+) -> LiveTranscription:
     stt = worker.providers.stt
     if not isinstance(stt, StreamingSpeechToText):
         raise TypeError(f"{stt.name} does not stream; the segmenter should not have streamed")
-    return LiveTranscription(stt, worker.loop, cast(LiveTranscriptionState | None, resume))
+    state = cast(LiveTranscriptionState | None, resume)
+    return LiveTranscription(stt, worker.loop, state, turn_audio=turn_audio)
 
 
 def _keyed_rejection(rejected: Rejected) -> tuple[str, Outcome]:

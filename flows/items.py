@@ -29,8 +29,10 @@ class SpeechSegment:
     segmented_ms: float = 0.0  # wall clock when the segmenter closed it (benchmarks split on it)
     # A streaming provider may hear an utterance as several turns: turn k of the segment.
     turn: int = 0
-    # Who said it: the session's speaker number (1, 2, ...), once the speakers step knows.
+    # Who said it: the session's speaker number (1, 2, ...), once the speakers step knows;
+    # a streaming provider's own label for the turn's speaker (unique to its connection).
     speaker: int | None = None
+    speaker_label: str | None = None
 
     @property
     def session_id(self) -> str:
@@ -81,6 +83,7 @@ class Voiceprint:
     segment: int
     vector: npt.NDArray[np.float32] | None
     speech_ms: int = 0
+    turn: int = 0  # a streaming provider's turn k of the segment
 
     @property
     def session_id(self) -> str:

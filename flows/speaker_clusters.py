@@ -42,21 +42,43 @@ class SpeakerClusters:
         return len(self.sums)
 
     def similarities(self, embedding: Vector) -> Vector:
-        """Cosine similarity of a unit d-vector to each speaker's mean."""
-        if not self.sums:
-            return np.zeros(0, np.float32)
-        means = np.stack(self.sums)
-        means /= np.linalg.norm(means, axis=1, keepdims=True) + 1e-12
-        return np.asarray(means @ embedding, np.float32)
+        """Cosine similarity of a unit d-vector to each speaker's mean (-1: voice not known)."""
+        scores = np.full(len(self.sums), -1.0, np.float32)
+        for index, (total, count) in enumerate(zip(self.sums, self.counts, strict=True)):
+            if count:
+                scores[index] = float(total @ embedding) / (float(np.linalg.norm(total)) + 1e-12)
+        return scores
 
-    def assign(self, embedding: Vector) -> int:
-        """The speaker (0-based) of an utterance with this unit d-vector; the speaker learns it."""
+    def assign(self, embedding: Vector, exclude: frozenset[int] = frozenset()) -> int:
+        """The speaker (0-based) of an utterance with this unit d-vector; the speaker learns it.
+
+        Speakers in `exclude` are known to be someone else (a provider said so).
+        """
+        best = self.nearest(embedding, exclude)
         scores = self.similarities(embedding)
-        best = int(np.argmax(scores)) if len(scores) else -1
-        if best < 0 or (scores[best] < self.threshold and len(self) < self.max_speakers):
+        if best is None or (scores[best] < self.threshold and len(self) < self.max_speakers):
             self.sums.append(np.array(embedding, np.float32))
             self.counts.append(1)
             return len(self) - 1
-        self.sums[best] = self.sums[best] + embedding
-        self.counts[best] += 1
+        self.learn(best, embedding)
         return best
+
+    def learn(self, speaker: int, embedding: Vector) -> None:
+        """Add an utterance known to be `speaker`'s to its mean."""
+        known = self.counts[speaker] > 0
+        self.sums[speaker] = self.sums[speaker] + embedding if known else embedding.copy()
+        self.counts[speaker] += 1
+
+    def reserve(self) -> int:
+        """A new speaker whose voice is not known yet (it matches nothing until it `learn`s)."""
+        self.sums.append(np.zeros(0, np.float32))
+        self.counts.append(0)
+        return len(self) - 1
+
+    def nearest(self, embedding: Vector, exclude: frozenset[int] = frozenset()) -> int | None:
+        """The closest speaker not in `exclude` (all excluded at the cap: the closest of all)."""
+        scores = self.similarities(embedding)
+        allowed = [i for i in range(len(scores)) if i not in exclude]
+        if not allowed and len(self) >= self.max_speakers:
+            allowed = list(range(len(scores)))
+        return max(allowed, key=lambda i: float(scores[i])) if allowed else None

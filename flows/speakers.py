@@ -4,16 +4,21 @@ Three parts of the dataflow (`flows.dataflow`):
 
 - `voiceprint`: each utterance's final segment (its audio, as the segmenter cut
   it) is embedded in a thread the worker's loop awaits, beside its
-  speech-to-text call, not after it (`providers.speaker_embedder`). A
-  streaming provider's session is embedded from the same utterance audio, so
-  both paths tell speakers apart the same way.
+  speech-to-text call, not after it (`providers.speaker_embedder`).
+- A streaming provider (AssemblyAI) labels each turn's speaker itself, but its
+  labels start again on every connection (and a session's connection closes
+  after a quiet spell, a reconnect, a restart). So the turn's own label says
+  who it is once it is known; only the first turn of each label on a
+  connection (and a turn with no label) carries its audio and is embedded
+  (`turn_voiceprint`), to tell whose voice the label is. A label other than
+  one of its connection's is never taken for the same speaker.
 - `SessionSpeakers`, a small step keyed by session, pairs each final
-  transcript with its segment's voiceprint and numbers the speaker online
-  (`flows.speaker_clusters`). Items keep their order: a final whose
-  voiceprint is not in yet holds the session's later items back (the
-  embedding costs a few ms per second of audio, so it is in long before a
-  transcript). The speakers heard, and anything held, are in its snapshots,
-  so a restarted flow numbers them as before.
+  transcript with its voiceprint or its label and numbers the speaker online
+  (`flows.speaker_clusters`). Items keep their order: on the segment path a
+  final whose voiceprint is not in yet holds the session's later items back
+  (the embedding costs a few ms per second of audio, so it is in long before
+  a transcript). The speakers heard, the labels known and anything held are
+  in its snapshots, so a restarted flow numbers them as before.
 - `dub_by_speaker` dubs speaker 1 in the session's voice and each other
   speaker in a voice of its own from the TTS provider's catalog for the
   target language: distinct timbres first, in catalog order, so the choice
@@ -102,17 +107,28 @@ class SpeakersState:
     """A session's speakers, the voiceprints not yet used, and the items held for theirs."""
 
     clusters: SpeakerClusters
-    prints: dict[int, Voiceprint] = field(default_factory=dict)
+    # Voiceprints by (segment, turn); a segment's own (the segment path) is turn 0.
+    prints: dict[tuple[int, int], Voiceprint] = field(default_factory=dict)
     held: list[Transcribed | StreamEnd] = field(default_factory=list)
     # The speaker of each recent segment: a segment heard as several turns keeps one.
     of_segment: dict[int, int | None] = field(default_factory=dict)
+    # A streaming provider's speaker labels (unique per connection), as our speakers.
+    labels: dict[str, int] = field(default_factory=dict)
 
 
 class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersState]):
-    """Numbers a session's speakers and puts the number on each final segment."""
+    """Numbers a session's speakers and puts the number on each final segment.
 
-    def __init__(self, setup: SpeakerSetup, resume: SpeakersState | None = None) -> None:
+    `waits`: voiceprints come from a branch beside speech-to-text, so a final
+    waits for its own. Else (a streaming provider's turns) a turn's voiceprint,
+    when it has one, comes just before it, and a final never waits.
+    """
+
+    def __init__(
+        self, setup: SpeakerSetup, resume: SpeakersState | None = None, *, waits: bool = True
+    ) -> None:
         self._setup = setup
+        self._waits = waits
         self._state = resume or SpeakersState(SpeakerClusters(setup.threshold, setup.max_speakers))
 
     def on_batch(self, values: list[SpeakerInput]) -> tuple[list[SpeakerOutput], bool]:
@@ -120,7 +136,7 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
         state = self._state
         for item in values:
             if isinstance(item, Voiceprint):
-                state.prints[item.segment] = item
+                state.prints[(item.segment, item.turn)] = item
             else:
                 state.held.append(item)
         out = self._release()
@@ -136,7 +152,13 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
             sums=[s.copy() for s in state.clusters.sums],
             counts=list(state.clusters.counts),
         )
-        return SpeakersState(clusters, dict(state.prints), list(state.held), dict(state.of_segment))
+        return SpeakersState(
+            clusters,
+            dict(state.prints),
+            list(state.held),
+            dict(state.of_segment),
+            dict(state.labels),
+        )
 
     def _release(self) -> list[SpeakerOutput]:
         state = self._state
@@ -147,40 +169,91 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
                 out.append(item)
                 state.held.pop(0)
                 continue
-            number = item.segment.segment
+            seg = item.segment
             if not _needs_speaker(item):
                 out.append(item)
                 state.held.pop(0)
-                if item.segment.final:
-                    self._forget_before(number)
+                if seg.final:
+                    self._forget_before(seg.segment)
                 continue
-            if number not in state.of_segment:
-                heard = state.prints.pop(number, None)
-                if heard is None:
+            known, speaker = self._known(seg)
+            if known:
+                self._learn(speaker, state.prints.pop((seg.segment, seg.turn), None))
+            else:
+                heard = state.prints.pop((seg.segment, seg.turn), None)
+                if heard is None and self._waits:
                     break  # its voiceprint is still being computed
-                state.of_segment[number] = self._speaker(heard)
-            speaker = state.of_segment[number]
-            out.append(replace(item, segment=replace(item.segment, speaker=speaker)))
+                speaker = self._heard(seg, heard)
+            out.append(replace(item, segment=replace(seg, speaker=speaker)))
             state.held.pop(0)
-            self._forget_before(number)
+            self._forget_before(seg.segment)
         return out
 
-    def _speaker(self, heard: Voiceprint) -> int | None:
+    def _known(self, seg: SpeechSegment) -> tuple[bool, int | None]:
+        """(whether known, the speaker): a provider label's, or an earlier turn's of the segment."""
+        state = self._state
+        if seg.speaker_label is not None and seg.speaker_label in state.labels:
+            return True, state.labels[seg.speaker_label]
+        if seg.speaker_label is None and seg.segment in state.of_segment:
+            return True, state.of_segment[seg.segment]
+        return False, None
+
+    def _heard(self, seg: SpeechSegment, heard: Voiceprint | None) -> int | None:
+        """The speaker of a voiceprint (None: too little to tell); a new label learns it."""
+        state = self._state
+        label = seg.speaker_label
+        speaker = self._speaker(heard, self._others_on_connection(label))
+        if label is not None and speaker is not None:
+            state.labels[label] = speaker
+        if label is None:
+            state.of_segment[seg.segment] = speaker
+        return speaker
+
+    def _others_on_connection(self, label: str | None) -> frozenset[int]:
+        """Speakers other labels of the connection stand for: the provider says they differ."""
+        if label is None:
+            return frozenset()
+        connection = label.rpartition(":")[0]
+        return frozenset(
+            speaker - 1
+            for other, speaker in self._state.labels.items()
+            if other != label and other.rpartition(":")[0] == connection
+        )
+
+    def _learn(self, speaker: int | None, heard: Voiceprint | None) -> None:
+        """A labelled turn's voiceprint teaches its speaker's voice (one reserved learns it)."""
+        long_enough = heard is not None and heard.speech_ms >= MIN_NEW_SPEAKER_MS
+        if speaker is not None and long_enough and heard is not None and heard.vector is not None:
+            self._state.clusters.learn(speaker - 1, heard.vector)
+
+    def _speaker(self, heard: Voiceprint | None, others: frozenset[int]) -> int | None:
         clusters = self._state.clusters
-        if heard.vector is None:
-            return 1 if len(clusters) <= 1 else None
+        if heard is None or heard.vector is None:
+            # The first speaker, whose voice is not known yet; later, not a guess.
+            return clusters.reserve() + 1 if not len(clusters) else None
         if heard.speech_ms < MIN_NEW_SPEAKER_MS and len(clusters):
-            scores = clusters.similarities(heard.vector)
-            return int(scores.argmax()) + 1
-        return clusters.assign(heard.vector) + 1
+            nearest = clusters.nearest(heard.vector, others)
+            return None if nearest is None else nearest + 1
+        return clusters.assign(heard.vector, others) + 1
 
     def _forget_before(self, number: int) -> None:
         """Voiceprints of segments no final came for, and speakers of segments long done."""
         state = self._state
-        for old in [n for n in state.prints if n < number]:
-            del state.prints[old]
+        for key in [key for key in state.prints if key[0] < number]:
+            del state.prints[key]
         for old in [n for n in state.of_segment if n < number - 1]:
             del state.of_segment[old]
+
+
+async def turn_voiceprint(
+    embedder: VoiceEmbedder, item: Transcribed | StreamEnd
+) -> list[Transcribed | StreamEnd | Voiceprint]:
+    """A streaming turn that carries its audio: its voiceprint, then the turn without the audio."""
+    if not isinstance(item, Transcribed) or not item.segment.pcm:
+        return [item]
+    seg = item.segment
+    (heard,) = await voiceprint(embedder, seg)
+    return [replace(heard, turn=seg.turn), replace(item, segment=replace(seg, pcm=b""))]
 
 
 def _needs_speaker(item: Transcribed) -> bool:

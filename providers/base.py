@@ -146,7 +146,10 @@ class StreamTurn:
     `turn` counts the stream's turns from 0, across reconnections; times are
     ms on the stream's clock (0 = its first audio). `start_ms` and `end_ms`
     are the turn's first and last word, or None when it has no words.
-    `language_confidence` is None when the provider does not say.
+    `language_confidence` is None when the provider does not say. `speaker` is
+    the provider's label for who said it (diarization), unique to the connection
+    that heard it (a provider numbers the speakers of each connection afresh);
+    None when it did not say.
     """
 
     turn: int
@@ -157,6 +160,7 @@ class StreamTurn:
     start_ms: int | None = None
     end_ms: int | None = None
     language_confidence: float | None = None
+    speaker: str | None = None
 
 
 @runtime_checkable

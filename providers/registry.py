@@ -78,6 +78,8 @@ def _assemblyai(cfg: settings.Settings) -> SpeechToText:
         fallback_model=cfg.assemblyai_fallback_model or None,
         send_speed=cfg.assemblyai_send_speed,
         inactivity_timeout_s=cfg.assemblyai_inactivity_timeout_seconds,
+        # Who is speaking, when the flow tells speakers apart: the provider's labels.
+        max_speakers=cfg.max_speakers if cfg.speaker_embedder != "none" else None,
         timeout=cfg.provider_timeout_seconds,
         retry=retry_policy(cfg),
     )

@@ -103,7 +103,7 @@ def test_voiceprints_of_segments_nobody_said_anything_in_do_not_pile_up() -> Non
     for segment in range(50):
         empty = replace(_final(segment), transcript=Transcript("", "en"))
         step.on_batch([_print(segment, JOE), empty])
-    assert set(step.snapshot().prints) == {49}
+    assert set(step.snapshot().prints) == {(49, 0)}
 
 
 def test_the_stream_end_lets_everything_out_and_the_state_goes() -> None:
@@ -218,3 +218,53 @@ def test_the_setup_follows_the_settings(embedder: str) -> None:
     assert (setup is None) == (embedder == "none")
     if setup is not None:
         assert setup.max_speakers == 3 and setup.embedder().name == "voicefilter"
+
+
+# -- a streaming provider's labels ---------------------------------------------------------
+
+
+def _turn(segment: int, label: str | None, turn: int = 0) -> Transcribed:
+    final = _final(segment, turn=turn)
+    return replace(final, segment=replace(final.segment, speaker_label=label))
+
+
+def _turn_print(segment: int, vector: np.ndarray, turn: int = 0) -> Voiceprint:
+    return Voiceprint(SESSION, segment, vector, 2000, turn)
+
+
+def test_a_label_once_placed_names_its_turns_without_a_voiceprint() -> None:
+    step = SessionSpeakers(SETUP, waits=False)
+    out, _ = step.on_batch([_turn_print(0, JOE), _turn(0, "c1:A"), _turn_print(1, OTHER)])
+    out += step.on_batch([_turn(1, "c1:B"), _turn(2, "c1:A"), _turn(3, "c1:B")])[0]
+    assert [s for _, _, s in _speakers(out)] == [1, 2, 1, 2]
+
+
+def test_a_new_connections_labels_are_placed_by_voice() -> None:
+    step = SessionSpeakers(SETUP, waits=False)
+    step.on_batch([_turn_print(0, JOE), _turn(0, "c1:A"), _turn_print(1, OTHER), _turn(1, "c1:B")])
+    # The next connection calls the other voice A first.
+    out, _ = step.on_batch([_turn_print(2, OTHER), _turn(2, "c2:A"), _turn_print(3, JOE)])
+    out += step.on_batch([_turn(3, "c2:B"), _turn(4, "c2:A")])[0]
+    assert [s for _, _, s in _speakers(out)] == [2, 1, 2]
+
+
+def test_two_labels_of_one_connection_are_never_one_speaker() -> None:
+    step = SessionSpeakers(SETUP, waits=False)
+    step.on_batch([_turn_print(0, JOE), _turn(0, "c1:A")])
+    close = (JOE + OTHER * 0.2) / np.linalg.norm(JOE + OTHER * 0.2)  # cos 0.98 to JOE
+    out, _ = step.on_batch([_turn_print(1, close.astype(np.float32)), _turn(1, "c1:B")])
+    assert _speakers(out) == [(1, True, 2)]  # the provider heard two people
+
+
+def test_a_streaming_final_never_waits_for_a_voiceprint() -> None:
+    step = SessionSpeakers(SETUP, waits=False)
+    out, _ = step.on_batch([_turn(0, "c1:A"), _partial(1)])  # its audio had gone
+    assert _speakers(out) == [(0, True, 1), (1, False, None)]
+
+
+def test_a_first_speaker_heard_without_a_voiceprint_learns_its_voice_later() -> None:
+    step = SessionSpeakers(SETUP, waits=False)
+    out, _ = step.on_batch([_turn(0, "c1:A"), _turn_print(1, OTHER), _turn(1, "c1:B")])
+    out += step.on_batch([_turn_print(2, JOE), _turn(2, "c1:A")])[0]  # A's voice, at last
+    out += step.on_batch([_turn_print(3, JOE), _turn(3, "c2:A")])[0]  # a new connection
+    assert [s for _, _, s in _speakers(out)] == [1, 2, 1, 1]
