@@ -49,8 +49,8 @@ from flows.segmenter import SegmenterConfig, SegmenterOutput, SessionSegmenter
 from flows.speakers import (
     SessionSpeakers,
     SpeakerSetup,
+    SpeakersState,
     dub_by_speaker,
-    turn_voiceprint,
     voiceprint,
     wants_voiceprint,
 )
@@ -200,33 +200,27 @@ def _with_speakers(
     From its voiceprint, made beside its transcription; or (a streaming
     provider) from the turn's speaker label, a new label's turn embedded first.
     """
-    heard: KeyedStream[Transcribed | StreamEnd | Voiceprint]
     if live_stream:
-        heard = _async_step("voiceprints", transcribed, workers, _turn_voiceprint_call)
-    else:
-        finals = cast(
-            KeyedStream[SpeechSegment], op.filter_value("finals", speech, wants_voiceprint)
-        )
-        prints: KeyedStream[Voiceprint] = _async_step(
-            "voiceprints", finals, workers, _voiceprint_call
-        )
-        heard = op.merge("heard", transcribed, prints)
-    waits = not live_stream
-    return op.stateful_batch(
-        "number", heard, lambda resume: SessionSpeakers(setup, resume, waits=waits)
+        # Only a new speaker label's turns are embedded, by the numbering step itself.
+        def numbering(resume: SpeakersState | None) -> SessionSpeakers:
+            worker = workers()
+            return SessionSpeakers(
+                setup, resume, waits=False, embedder=worker.embedder, loop=worker.loop
+            )
+
+        turns = cast(KeyedStream[Transcribed | StreamEnd | Voiceprint], transcribed)
+        return op.stateful_batch("number", turns, numbering)
+    finals = cast(KeyedStream[SpeechSegment], op.filter_value("finals", speech, wants_voiceprint))
+    prints: KeyedStream[Voiceprint] = _async_step("voiceprints", finals, workers, _voiceprint_call)
+    heard: KeyedStream[Transcribed | StreamEnd | Voiceprint] = op.merge(
+        "heard", transcribed, prints
     )
+    return op.stateful_batch("number", heard, lambda resume: SessionSpeakers(setup, resume))
 
 
 def _voiceprint_call(worker: WorkerEngines) -> Call[SpeechSegment, Voiceprint]:
     assert worker.embedder is not None
     return functools.partial(voiceprint, worker.embedder)
-
-
-def _turn_voiceprint_call(
-    worker: WorkerEngines,
-) -> Call[Transcribed | StreamEnd, Transcribed | StreamEnd | Voiceprint]:
-    assert worker.embedder is not None
-    return functools.partial(turn_voiceprint, worker.embedder)
 
 
 def _async_step(

@@ -10,7 +10,7 @@ Three parts of the dataflow (`flows.dataflow`):
   after a quiet spell, a reconnect, a restart). So the turn's own label says
   who it is once it is known; only the first turn of each label on a
   connection (and a turn with no label) carries its audio and is embedded
-  (`turn_voiceprint`), to tell whose voice the label is. A label other than
+  (by the speakers step itself), to tell whose voice the label is. A label other than
   one of its connection's is never taken for the same speaker.
 - `SessionSpeakers`, a small step keyed by session, pairs each final
   transcript with its voiceprint or its label and numbers the speaker online
@@ -27,15 +27,18 @@ Three parts of the dataflow (`flows.dataflow`):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
 from bytewax.operators import StatefulBatchLogic
 
 import settings as settings_module
+from flows.concurrency import WorkerLoop
 from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed, Voiceprint
 from flows.speaker_clusters import DEFAULT_MAX_SPEAKERS, DEFAULT_THRESHOLD, SpeakerClusters
 from flows.speech_steps import SpeechProviders, dub
@@ -55,6 +58,8 @@ log = logging.getLogger(__name__)
 # A voiceprint from less speech than this (one window of the encoder) may join a
 # speaker already heard, never start a new one: a "Yes." says too little.
 MIN_NEW_SPEAKER_MS = 800
+# How often a session waiting for a turn's voiceprint looks for it (a few ms of work).
+EMBEDDING_POLL = timedelta(milliseconds=1)
 # A catalog is asked for again after this long (a cloud account's voices may change).
 CATALOG_SECONDS = 3600.0
 
@@ -120,16 +125,31 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
     """Numbers a session's speakers and puts the number on each final segment.
 
     `waits`: voiceprints come from a branch beside speech-to-text, so a final
-    waits for its own. Else (a streaming provider's turns) a turn's voiceprint,
-    when it has one, comes just before it, and a final never waits.
+    waits for its own. Else (a streaming provider's turns) only a turn that
+    carries its audio waits, for the voiceprint this step makes of it with
+    `embedder` on the worker's `loop` (in this step: no hop more for the
+    other events); the others never wait.
     """
 
     def __init__(
-        self, setup: SpeakerSetup, resume: SpeakersState | None = None, *, waits: bool = True
+        self,
+        setup: SpeakerSetup,
+        resume: SpeakersState | None = None,
+        *,
+        waits: bool = True,
+        embedder: VoiceEmbedder | None = None,
+        loop: WorkerLoop | None = None,
     ) -> None:
         self._setup = setup
         self._waits = waits
+        self._embedder = embedder
+        self._loop = loop
+        self._embedding: dict[tuple[int, int], asyncio.Task[list[Voiceprint]]] = {}
+        # Turns let out (their label known) before their voiceprint: it teaches their speaker.
+        self._teaches: dict[tuple[int, int], int | None] = {}
         self._state = resume or SpeakersState(SpeakerClusters(setup.threshold, setup.max_speakers))
+        for item in self._state.held:  # a restore: embed again what was under way
+            self._embed(item)
 
     def on_batch(self, values: list[SpeakerInput]) -> tuple[list[SpeakerOutput], bool]:
         """Keep voiceprints, queue the rest; let out what has its speaker."""
@@ -139,6 +159,44 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
                 state.prints[(item.segment, item.turn)] = item
             else:
                 state.held.append(item)
+                self._embed(item)
+        return self._out()
+
+    def on_notify(self) -> tuple[list[SpeakerOutput], bool]:
+        """Step the loop (unless another session's look just did); let out what is ready."""
+        if self._loop is not None:
+            self._loop.step(unless_recent=True)
+        return self._out()
+
+    def on_eof(self) -> tuple[list[SpeakerOutput], bool]:
+        """The input is over (file mode, tests): wait for the voiceprints under way."""
+        if self._loop is not None:
+            self._loop.wait(self._embedding.values())
+        return self._out()
+
+    def notify_at(self) -> datetime | None:
+        """Look again soon while a voiceprint is being made."""
+        return datetime.now(UTC) + EMBEDDING_POLL if self._embedding else None
+
+    def _embed(self, item: Transcribed | StreamEnd) -> None:
+        if not isinstance(item, Transcribed) or not item.segment.pcm or self._embedder is None:
+            return
+        assert self._loop is not None
+        key = (item.segment.segment, item.segment.turn)
+        if key not in self._embedding and key not in self._state.prints:
+            self._embedding[key] = self._loop.submit(voiceprint(self._embedder, item.segment))
+            self._loop.step()
+
+    def _out(self) -> tuple[list[SpeakerOutput], bool]:
+        state = self._state
+        for key, task in list(self._embedding.items()):
+            if task.done():
+                del self._embedding[key]
+                (heard,) = task.result()  # voiceprint() never raises
+                if key in self._teaches:
+                    self._learn(self._teaches.pop(key), heard)
+                else:
+                    state.prints[key] = replace(heard, turn=key[1])
         out = self._release()
         if state.held or not out or not isinstance(out[-1], StreamEnd):
             return out, StatefulBatchLogic.RETAIN
@@ -176,15 +234,17 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
                 if seg.final:
                     self._forget_before(seg.segment)
                 continue
+            key = (seg.segment, seg.turn)
             known, speaker = self._known(seg)
-            if known:
-                self._learn(speaker, state.prints.pop((seg.segment, seg.turn), None))
+            if known:  # a placed label, or the segment's earlier turn
+                if key in self._embedding:
+                    self._teaches[key] = speaker
+                self._learn(speaker, state.prints.pop(key, None))
             else:
-                heard = state.prints.pop((seg.segment, seg.turn), None)
-                if heard is None and self._waits:
-                    break  # its voiceprint is still being computed
-                speaker = self._heard(seg, heard)
-            out.append(replace(item, segment=replace(seg, speaker=speaker)))
+                if key not in state.prints and (self._waits or key in self._embedding):
+                    break  # its voiceprint is still being made
+                speaker = self._heard(seg, state.prints.pop(key, None))
+            out.append(replace(item, segment=replace(seg, speaker=speaker, pcm=b"")))
             state.held.pop(0)
             self._forget_before(seg.segment)
         return out
@@ -243,17 +303,6 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
             del state.prints[key]
         for old in [n for n in state.of_segment if n < number - 1]:
             del state.of_segment[old]
-
-
-async def turn_voiceprint(
-    embedder: VoiceEmbedder, item: Transcribed | StreamEnd
-) -> list[Transcribed | StreamEnd | Voiceprint]:
-    """A streaming turn that carries its audio: its voiceprint, then the turn without the audio."""
-    if not isinstance(item, Transcribed) or not item.segment.pcm:
-        return [item]
-    seg = item.segment
-    (heard,) = await voiceprint(embedder, seg)
-    return [replace(heard, turn=seg.turn), replace(item, segment=replace(seg, pcm=b""))]
 
 
 def _needs_speaker(item: Transcribed) -> bool:

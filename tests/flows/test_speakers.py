@@ -4,6 +4,7 @@ speaker 1 keeps the session's, each other speaker gets one of its own from the c
 from __future__ import annotations
 
 import pickle
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -268,3 +269,34 @@ def test_a_first_speaker_heard_without_a_voiceprint_learns_its_voice_later() -> 
     out += step.on_batch([_turn_print(2, JOE), _turn(2, "c1:A")])[0]  # A's voice, at last
     out += step.on_batch([_turn_print(3, JOE), _turn(3, "c2:A")])[0]  # a new connection
     assert [s for _, _, s in _speakers(out)] == [1, 2, 1, 1]
+
+
+def test_a_turn_carrying_its_audio_waits_for_the_voiceprint_the_step_makes() -> None:
+    from flows.concurrency import WorkerLoop
+    from tests.support.speech import silence, speak
+
+    loop = WorkerLoop()
+    try:
+        step = SessionSpeakers(SETUP, waits=False, embedder=SpeakerEmbedder(), loop=loop)
+        voiced = _turn(0, "c1:A")
+        audio = silence(300) + speak("The weather is nice today and tomorrow.") + silence(300)
+        voiced = replace(voiced, segment=replace(voiced.segment, pcm=audio))
+        out, _ = step.on_batch([voiced, _turn(1, "c1:A")])
+        deadline = time.monotonic() + 10
+        while len(out) < 2 and time.monotonic() < deadline:
+            assert step.notify_at() is not None  # looks again while the voiceprint is made
+            time.sleep(0.005)
+            out += step.on_notify()[0]
+        assert _speakers(out) == [(0, True, 1), (1, True, 1)]
+        assert all(isinstance(i, Transcribed) and i.segment.pcm == b"" for i in out)
+        assert step.snapshot().clusters.counts == [1]  # the label's voice is known now
+        # A later turn of the placed label goes out at once; its voiceprint still teaches.
+        again = replace(voiced, segment=replace(voiced.segment, segment=2))
+        out, _ = step.on_batch([again])
+        assert _speakers(out) == [(2, True, 1)]
+        while step.notify_at() is not None and time.monotonic() < deadline:
+            time.sleep(0.005)
+            step.on_notify()
+        assert step.snapshot().clusters.counts == [2]
+    finally:
+        loop.close()
