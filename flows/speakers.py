@@ -58,8 +58,9 @@ log = logging.getLogger(__name__)
 # A voiceprint from less speech than this (one window of the encoder) may join a
 # speaker already heard, never start a new one: a "Yes." says too little.
 MIN_NEW_SPEAKER_MS = 800
-# How often a session waiting for a turn's voiceprint looks for it (a few ms of work).
-EMBEDDING_POLL = timedelta(milliseconds=1)
+# How often a session waiting for a turn's voiceprint looks for it (tens of ms of work:
+# looking more often only wakes every such session in vain).
+EMBEDDING_POLL = timedelta(milliseconds=5)
 # A catalog is asked for again after this long (a cloud account's voices may change).
 CATALOG_SECONDS = 3600.0
 
