@@ -14,9 +14,10 @@ segment whose audio it begins in (its first word, on the stream's clock), and
 a segment heard as several turns numbers them in order. Event ids therefore
 come from the audio, and a replay gives the same ones.
 
-With `turn_audio`, the first final turns of each speaker label on this
-stream (and a turn with none) carry the turn's audio, cut from the last
-seconds sent, so that the speakers step can tell whose voice the label is.
+With `turn_audio`, the first final turn of each speaker label on this stream
+(and the next ones while they are short, and any turn with no label) carries
+the turn's audio, cut from the last seconds sent, so that the speakers step
+can tell whose voice the label is.
 
 A quiet spell (`StreamPause`) closes the stream, since the provider bills
 every second it is open; the next speech opens another. Recovery: a snapshot
@@ -68,9 +69,9 @@ LANGUAGE_CONFIDENCE = 0.5
 BYTES_PER_MS = 32
 # The audio sent last, kept for a turn's voiceprint (longer than any utterance we cut).
 TURN_AUDIO_MS = 12_000
-# Turns of a speaker label that carry their audio: the first places the label, the
-# next ones (in case the first was too short to tell) teach its voice.
-VOICED_TURNS = 3
+# A speaker label's final turns carry their audio until one of at least this length
+# has (a shorter one may say too little to tell whose voice the label is).
+VOICED_MS = 1500
 
 
 @dataclass(frozen=True)
@@ -96,11 +97,10 @@ class _Stream:
     turns: dict[int, tuple[int, int]] = field(default_factory=dict)  # -> (segment, index)
     partials: dict[int, tuple[int, str]] = field(default_factory=dict)  # -> (count, last text)
     closing: asyncio.Task[None] | None = None
-    # The last TURN_AUDIO_MS of audio sent (from stream ms `audio_from`), and the
-    # speaker labels whose turn audio has gone out.
+    # The last TURN_AUDIO_MS of audio sent (from stream ms `audio_from`).
     audio: bytearray = field(default_factory=bytearray)
     audio_from: int = 0
-    labels: dict[str, int] = field(default_factory=dict)  # -> final turns heard
+    voiced: set[str] = field(default_factory=set)  # labels a long enough turn was carried for
 
     def keep(self, pcm: bytes) -> None:
         """Remember audio just sent, dropping what is older than TURN_AUDIO_MS."""
@@ -111,12 +111,15 @@ class _Stream:
             del self.audio[:excess]
             self.audio_from += excess // BYTES_PER_MS
 
-    def wants_voice(self, label: str | None) -> bool:
-        """Whether a final turn with this label should carry its audio (and count it)."""
+    def wants_voice(self, label: str | None, start_ms: int | None, end_ms: int | None) -> bool:
+        """Whether a final turn should carry its audio (a label's until a long one has)."""
         if label is None:
             return True  # nothing else says who it is
-        self.labels[label] = self.labels.get(label, 0) + 1
-        return self.labels[label] <= VOICED_TURNS
+        if label in self.voiced:
+            return False
+        if start_ms is not None and end_ms is not None and end_ms - start_ms >= VOICED_MS:
+            self.voiced.add(label)
+        return True
 
     def audio_between(self, start_ms: int | None, end_ms: int | None) -> bytes:
         """The audio sent between two stream times, as far as it is still kept."""
@@ -322,7 +325,11 @@ class LiveTranscription(StatefulBatchLogic[StreamItem, StreamOutput, LiveTranscr
         end_ms = heard.position(result.end_ms) if result.end_ms is not None else start_ms
         newest = heard.anchor_at(result.end_ms)
         pcm = b""
-        if self._turn_audio and result.final and heard.wants_voice(result.speaker):
+        if (
+            self._turn_audio
+            and result.final
+            and heard.wants_voice(result.speaker, result.start_ms, result.end_ms)
+        ):
             pcm = heard.audio_between(result.start_ms, result.end_ms)
         segment = SpeechSegment(
             settings=settings,

@@ -41,6 +41,8 @@ SILENT = -4.0
 # Less speech than this (0.3 s) says nothing about the voice; less than one window
 # (0.8 s, see flows.speakers) is matched to the speakers already heard, never a new one.
 MIN_SPEECH_FRAMES = 30
+# More than 4 s of speech tells little more about the voice, and costs in proportion.
+MAX_SPEECH_FRAMES = 400
 FRAME_MS = 10
 DIMENSIONS = 256
 
@@ -132,7 +134,7 @@ class SpeakerEmbedder:
 
     def embed_now(self, pcm: bytes) -> tuple[Embedding | None, int]:
         """The utterance's d-vector and the ms of speech it came from (blocking: use a thread)."""
-        frames = speech_frames(self._front(pcm_to_float(pcm)))
+        frames = speech_frames(self._front(pcm_to_float(pcm)))[:MAX_SPEECH_FRAMES]
         if len(frames) < MIN_SPEECH_FRAMES:
             return None, len(frames) * FRAME_MS
         per_window = self._session().run(None, {"mel_window": windows(frames)})[0]
