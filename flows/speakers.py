@@ -61,6 +61,9 @@ MIN_NEW_SPEAKER_MS = 800
 # How often a session waiting for a turn's voiceprint looks for it (tens of ms of work:
 # looking more often only wakes every such session in vain).
 EMBEDDING_POLL = timedelta(milliseconds=5)
+# A streaming turn waits this long for its voiceprint, then goes out without a speaker
+# (its label is placed when the voiceprint comes): a busy machine delays no subtitle more.
+EMBEDDING_WAIT_S = 0.3
 # A catalog is asked for again after this long (a cloud account's voices may change).
 CATALOG_SECONDS = 3600.0
 
@@ -148,6 +151,9 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
         self._embedding: dict[tuple[int, int], asyncio.Task[list[Voiceprint]]] = {}
         # Turns let out (their label known) before their voiceprint: it teaches their speaker.
         self._teaches: dict[tuple[int, int], int | None] = {}
+        # Turns let out before their voiceprint with their label not placed: it places it.
+        self._places: dict[tuple[int, int], SpeechSegment] = {}
+        self._started: dict[tuple[int, int], float] = {}
         self._state = resume or SpeakersState(SpeakerClusters(setup.threshold, setup.max_speakers))
         for item in self._state.held:  # a restore: embed again what was under way
             self._embed(item)
@@ -186,6 +192,7 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
         key = (item.segment.segment, item.segment.turn)
         if key not in self._embedding and key not in self._state.prints:
             self._embedding[key] = self._loop.submit(voiceprint(self._embedder, item.segment))
+            self._started[key] = time.monotonic()
             self._loop.step()
 
     def _out(self) -> tuple[list[SpeakerOutput], bool]:
@@ -193,9 +200,14 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
         for key, task in list(self._embedding.items()):
             if task.done():
                 del self._embedding[key]
+                self._started.pop(key, None)
                 (heard,) = task.result()  # voiceprint() never raises
                 if key in self._teaches:
                     self._learn(self._teaches.pop(key), heard)
+                elif key in self._places:
+                    late = self._places.pop(key)
+                    if not self._known(late)[0]:
+                        self._heard(late, heard)
                 else:
                     state.prints[key] = replace(heard, turn=key[1])
         out = self._release()
@@ -241,8 +253,13 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
                 if key in self._embedding:
                     self._teaches[key] = speaker
                 self._learn(speaker, state.prints.pop(key, None))
+            elif key not in state.prints and key in self._embedding and not self._waits:
+                if time.monotonic() - self._started[key] < EMBEDDING_WAIT_S:
+                    break  # its voiceprint is still being made
+                self._places[key] = seg  # out without a speaker; the voiceprint places it
+                speaker = None
             else:
-                if key not in state.prints and (self._waits or key in self._embedding):
+                if key not in state.prints and self._waits:
                     break  # its voiceprint is still being made
                 speaker = self._heard(seg, state.prints.pop(key, None))
             out.append(replace(item, segment=replace(seg, speaker=speaker, pcm=b"")))

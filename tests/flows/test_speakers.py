@@ -300,3 +300,36 @@ def test_a_turn_carrying_its_audio_waits_for_the_voiceprint_the_step_makes() -> 
         assert step.snapshot().clusters.counts == [2]
     finally:
         loop.close()
+
+
+def test_a_slow_voiceprint_holds_a_turn_back_briefly_then_places_its_label_late() -> None:
+    import asyncio
+
+    from flows.concurrency import WorkerLoop
+
+    class Slow:
+        name = "slow"
+
+        async def embed(self, pcm: bytes) -> tuple[np.ndarray | None, int]:
+            await asyncio.sleep(0.6)  # a machine too busy to spare the CPU
+            return JOE, 2000
+
+    loop = WorkerLoop()
+    try:
+        step = SessionSpeakers(SETUP, waits=False, embedder=Slow(), loop=loop)
+        voiced = _turn(0, "c1:A")
+        voiced = replace(voiced, segment=replace(voiced.segment, pcm=bytes(32000)))
+        out, _ = step.on_batch([voiced])
+        started = time.monotonic()
+        while not out:
+            time.sleep(0.01)
+            out += step.on_notify()[0]
+        waited = time.monotonic() - started
+        assert _speakers(out) == [(0, True, None)] and 0.25 < waited < 0.55
+        while step.notify_at() is not None:
+            time.sleep(0.01)
+            step.on_notify()
+        out, _ = step.on_batch([_turn(1, "c1:A")])
+        assert _speakers(out) == [(1, True, 1)]  # the label was placed when its voiceprint came
+    finally:
+        loop.close()

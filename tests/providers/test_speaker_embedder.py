@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 
 import numpy as np
 import pytest
@@ -10,7 +12,13 @@ import pytest
 from flows.speaker_clusters import DEFAULT_THRESHOLD
 from providers.base import ProviderError
 from providers.espeak_tts import EspeakTextToSpeech
-from providers.speaker_embedder import SpeakerEmbedder, model_path, speech_frames, windows
+from providers.speaker_embedder import (
+    THREAD_NICE,
+    SpeakerEmbedder,
+    model_path,
+    speech_frames,
+    windows,
+)
 from tests.providers.speech import collect_speech, longest_loop_stall
 from tests.support.speech import silence, speak
 from wire.errors import ErrorCode
@@ -91,3 +99,12 @@ async def test_a_missing_model_is_provider_unavailable_and_a_stall_a_timeout() -
     with pytest.raises(ProviderError) as raised:
         await slow.embed(_padded(speak(" ".join(SENTENCES))))
     assert raised.value.code is ErrorCode.PROVIDER_TIMEOUT
+
+
+async def test_voiceprints_are_made_one_at_a_time_at_a_low_priority(
+    embedder: SpeakerEmbedder,
+) -> None:
+    await asyncio.gather(*(embedder.embed(_padded(speak(text))) for text in SENTENCES))
+    (thread,) = [t for t in threading.enumerate() if t.name.startswith("speaker-embedder")]
+    assert thread.native_id is not None
+    assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == THREAD_NICE
