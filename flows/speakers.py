@@ -61,9 +61,10 @@ MIN_NEW_SPEAKER_MS = 800
 # How often a session waiting for a turn's voiceprint looks for it (tens of ms of work:
 # looking more often only wakes every such session in vain).
 EMBEDDING_POLL = timedelta(milliseconds=5)
-# A streaming turn waits this long for its voiceprint, then goes out without a speaker
-# (its label is placed when the voiceprint comes): a busy machine delays no subtitle more.
-EMBEDDING_WAIT_S = 0.3
+# A new connection's turn waits this long for its voiceprint, then goes out without a
+# speaker (its label is placed when the voiceprint comes): a busy machine delays no
+# subtitle more. Only a label's first turns on a connection after the session's first wait.
+EMBEDDING_WAIT_S = 1.0
 # A catalog is asked for again after this long (a cloud account's voices may change).
 CATALOG_SECONDS = 3600.0
 
@@ -249,6 +250,8 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
                 continue
             key = (seg.segment, seg.turn)
             known, speaker = self._known(seg)
+            if not known and self._surely_new(seg.speaker_label):
+                known, speaker = True, self._reserve(seg.speaker_label)
             if known:  # a placed label, or the segment's earlier turn
                 if key in self._embedding:
                     self._teaches[key] = speaker
@@ -285,6 +288,24 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
             state.labels[label] = speaker
         if label is None:
             state.of_segment[seg.segment] = speaker
+        return speaker
+
+    def _surely_new(self, label: str | None) -> bool:
+        """A label whose connection's other labels stand for every speaker heard: someone new.
+
+        So a session's first connection needs no voiceprint to place its labels
+        (they only teach the voices, for the connections after it).
+        """
+        clusters = self._state.clusters
+        if label is None or len(clusters) >= clusters.max_speakers:
+            return False
+        return set(range(len(clusters))) <= self._others_on_connection(label)
+
+    def _reserve(self, label: str | None) -> int:
+        """A new speaker for a label, its voice to be learnt from its turns."""
+        speaker = self._state.clusters.reserve() + 1
+        if label is not None:
+            self._state.labels[label] = speaker
         return speaker
 
     def _others_on_connection(self, label: str | None) -> frozenset[int]:
