@@ -11,9 +11,8 @@ mean normalised again. One change: frames far quieter than the utterance's
 loudest (the pre-roll and trailing silence our segments carry) are left out
 first, so pauses do not pull different voices towards the same "silence" vector.
 Utterances are embedded one at a time in a thread of their own at a lower
-priority (nice 5, about a quarter of a core's share against a busy process of
-nice 0): voiceprints take what the flow, Kafka and the ingress leave over
-first. When everyone's first words came at once, on threads of normal
+priority (nice 10, about a tenth of a core's share against a busy process of
+nice 0): voiceprints take what the flow, Kafka and the ingress leave over. When everyone's first words came at once, on threads of normal
 priority, the flow fell seconds behind at 50 cloud streams and stayed there.
 """
 
@@ -57,7 +56,7 @@ DIMENSIONS = 256
 Embedding = npt.NDArray[np.float32]
 
 # The embedding thread's niceness: below everything else the flow's process runs.
-THREAD_NICE = 5
+THREAD_NICE = 10
 
 _sessions: LoadedOnce[Any] = LoadedOnce()
 _threads: LoadedOnce[ThreadPoolExecutor] = LoadedOnce()
