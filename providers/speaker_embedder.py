@@ -12,8 +12,9 @@ loudest (the pre-roll and trailing silence our segments carry) are left out
 first, so pauses do not pull different voices towards the same "silence" vector.
 Utterances are embedded one at a time in a thread of their own at a lower
 priority (nice 10, about a tenth of a core's share against a busy process of
-nice 0): voiceprints take what the flow, Kafka and the ingress leave over. When everyone's first words came at once, on threads of normal
-priority, the flow fell seconds behind at 50 cloud streams and stayed there.
+nice 0): voiceprints take what the flow, Kafka and the ingress leave over.
+When everyone's first words came at once, on threads of normal priority, the
+flow fell seconds behind at 50 cloud streams and stayed there.
 """
 
 from __future__ import annotations
