@@ -8,12 +8,12 @@ at least `threshold`; else it starts a new speaker, until there are
 always give the same numbers (a replay after a restart agrees with the first run).
 
 The threshold comes from `just bench-speakers` (six synthetic voices, twelve
-sentences each): pairs of one voice's utterances scored 0.63-0.97 (5th
-percentile 0.74), pairs of different voices at most 0.72 (95th percentile
-0.60); the pairs' equal error rate was 0.5 % at 0.665. Clustering 400
+sentences each): pairs of one voice's utterances scored 0.54-0.97 (5th
+percentile 0.73), pairs of different voices at most 0.72 (95th percentile
+0.60); the pairs' equal error rate was 0.8 % at 0.66. Clustering 400
 programmes of two to four voices online, 0.68 gave 99.9 % of utterances their
-voice's speaker and the right number of speakers in 98.2 % of programmes
-(0.65: 99.5 / 96.8; 0.72: 100 / 93.0, splitting a voice in two more often).
+voice's speaker and the right number of speakers in 96.2 % of programmes
+(0.65: 99.5 / 95.2; 0.72: 100 / 90.5, splitting a voice in two more often).
 """
 
 from __future__ import annotations
