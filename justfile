@@ -65,6 +65,10 @@ ext-test *args: ext-build
 bench-providers: setup
     {{py}} -m providers.bench
 
+# the speaker embedder's cost per second of audio, and how well it tells six synthetic voices apart (not a test)
+bench-speakers *args: setup
+    {{py}} -m providers.speaker_bench "$@"
+
 # capture live sessions' audio and result events: just record --out FILE [--seconds N]
 record *args: setup
     @{{py}} -m recordings.record "$@"

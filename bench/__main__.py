@@ -73,7 +73,12 @@ from ingress.dev_token import mint_dev_token
 from standins.cloud import Latencies
 from wire.audio import BYTES_PER_SAMPLE, SAMPLE_RATE
 
-NOOP = {"STT_PROVIDER": "noop", "TRANSLATION_PROVIDER": "noop", "TTS_PROVIDER": "noop"}
+NOOP = {
+    "STT_PROVIDER": "noop",
+    "TRANSLATION_PROVIDER": "noop",
+    "TTS_PROVIDER": "noop",
+    "SPEAKER_EMBEDDER": "none",
+}
 COMMON = {
     "SOURCE_LANGUAGES": "he,en",
     "RATE_LIMIT_PER_MINUTE": "100000",

@@ -23,12 +23,13 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 
 stamp="$venv/.livedub-installed"
-want=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+want=$(cat pyproject.toml constraints.txt requirements-no-deps.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "installing pinned Python packages into $venv (constraints.txt)"
   log="$venv/pip-install.log"
   if ! { "$venv/bin/python" -m pip install -q --upgrade pip &&
-         "$venv/bin/python" -m pip install -q -c constraints.txt -e '.[dev]'; } >"$log" 2>&1; then
+         "$venv/bin/python" -m pip install -q -c constraints.txt -e '.[dev]' &&
+         "$venv/bin/python" -m pip install -q --no-deps -r requirements-no-deps.txt; } >"$log" 2>&1; then
     tail -n 30 "$log"
     echo "livedub: installing Python packages failed (full log: $log)" >&2
     exit 1

@@ -55,6 +55,7 @@ ENV = {
     "STT_PROVIDER": "noop",
     "TRANSLATION_PROVIDER": "noop",
     "TTS_PROVIDER": "noop",
+    "SPEAKER_EMBEDDER": "none",
     "SOURCE_LANGUAGES": "he,en",
     "RATE_LIMIT_PER_MINUTE": "100000",
     "MAX_SESSIONS_PER_USER": "100000",

@@ -2,10 +2,12 @@
 
     audio records ─ key by session ─ segment (order, dedupe, VAD, usage)
         ├─ usage ticks ─ charge usage ───────────────────────────────┐
-        └─ speech segments ─ speech-to-text ─ transcript events ─────┤
-           (or, for a streaming provider, the audio as it arrives and
-            each utterance's end: the session's live stream)
-           ─ new words (a partial that repeats the last one goes no further)
+        └─ speech segments ─ speech-to-text ─┬─ new words ─ speakers ─ transcript events ─┤
+           (or, for a streaming provider,     │ (a partial that repeats the last one goes
+            the audio as it arrives and       │  no further; each final's speaker, from
+            each utterance's end)             │  its voiceprint; streaming: from the
+           └─ final segments ─ voiceprints ───┘  provider's label, a new label's turn
+                                                 embedded first)
                ├─ [subtitles] translate(subtitle language) ─ subtitle events ─┤
                └─ [dubbing] translate(target language) + text-to-speech ─ audio events ─┤
     all events ─ route and finish (`ended` after the last event) ─ out
@@ -41,9 +43,18 @@ from flows.items import (
     StreamPause,
     Transcribed,
     UsageTick,
+    Voiceprint,
 )
 from flows.live_transcription import LiveTranscription, LiveTranscriptionState, StreamItem
 from flows.segmenter import SegmenterConfig, SegmenterOutput, SessionSegmenter
+from flows.speakers import (
+    SessionSpeakers,
+    SpeakerSetup,
+    SpeakersState,
+    dub_by_speaker,
+    voiceprint,
+    wants_voiceprint,
+)
 from flows.speech_steps import (
     SpeechProviders,
     dub,
@@ -54,7 +65,7 @@ from flows.speech_steps import (
     translate,
 )
 from flows.usage_step import UsageCharger, UsageLedger
-from providers.base import StreamingSpeechToText
+from providers.base import StreamingSpeechToText, VoiceEmbedder
 from wire.audio import AudioRecord
 from wire.events import ResultEvent
 
@@ -73,15 +84,20 @@ def process_audio(
     ledger: UsageLedger | None,
     config: SegmenterConfig,
     audio_log: AudioLog | None = None,
+    speakers: SpeakerSetup | None = None,
 ) -> Stream[Routed]:
     """Audio records in; each session's events out with their partition, `ended` last.
 
     `providers` builds the speech engines; each worker thread builds its own,
     with the loop its provider calls run on. `audio_log` is where the records
     came from, when that is the audio topic: snapshots then name held audio
-    instead of copying it.
+    instead of copying it. `speakers`: tell speakers apart and dub each in a
+    voice of its own (None: every segment in the session's voice).
     """
-    workers = PerWorker(lambda: WorkerEngines(WorkerLoop(), providers()))
+    embedder = speakers.embedder if speakers is not None else None
+    workers = PerWorker(
+        lambda: WorkerEngines(WorkerLoop(), providers(), embedder() if embedder else None)
+    )
     valid = op.branch("is_record", records, is_record)
     # `branch` narrows only its true side; the false side holds just the rejections.
     rejects = op.map("rejected_events", cast(Stream[Rejected], valid.falses), _keyed_rejection)
@@ -113,13 +129,22 @@ def process_audio(
 
     transcribed: KeyedStream[Transcribed | StreamEnd]
     if config.live_stream:  # the provider hears the audio itself, as it arrives
+        turn_audio = speakers is not None  # for the voiceprint of a new speaker label
         transcribed = op.stateful_batch(
-            "transcribe", speech, lambda resume: _live_transcription(workers(), resume)
+            "transcribe",
+            speech,
+            lambda resume: _live_transcription(workers(), resume, turn_audio),
         )
     else:
         segments = cast(KeyedStream[SpeechSegment | StreamEnd], speech)
         transcribed = provider_step("transcribe", segments, workers, transcribe)
     transcribed = op.stateful_flat_map("new_words", transcribed, new_words)
+    dubbing_call = dub
+    if speakers is not None:
+        transcribed = _with_speakers(
+            "speakers", speech, transcribed, workers, speakers, config.live_stream
+        )
+        dubbing_call = dub_by_speaker
     transcripts = op.flat_map_value("transcript_events", transcribed, transcript_events)
 
     for_subtitles = op.filter_value("wants_subtitles", transcribed, _wants_subtitles)
@@ -132,7 +157,7 @@ def process_audio(
     subtitles = op.flat_map_value("subtitle_events", subtitled, subtitle_events)
 
     for_dubbing = op.filter_value("wants_dubbing", transcribed, _wants_dubbing)
-    dubs = provider_step("dub", for_dubbing, workers, dub)
+    dubs = provider_step("dub", for_dubbing, workers, dubbing_call)
 
     outcomes: KeyedStream[Outcome] = op.merge(
         "outcomes", rejects, passthrough, usage, transcripts, subtitles, dubs
@@ -148,6 +173,7 @@ class WorkerEngines:
 
     loop: WorkerLoop
     providers: SpeechProviders
+    embedder: VoiceEmbedder | None = None
 
 
 @operator
@@ -161,6 +187,43 @@ def provider_step(
     return _async_step(
         "calls", up, workers, lambda worker: functools.partial(call, worker.providers)
     )
+
+
+@operator
+def _with_speakers(
+    step_id: str,
+    speech: KeyedStream[StreamItem],
+    transcribed: KeyedStream[Transcribed | StreamEnd],
+    workers: PerWorker[WorkerEngines],
+    setup: SpeakerSetup,
+    live_stream: bool,
+) -> KeyedStream[Transcribed | StreamEnd]:
+    """Each final's speaker.
+
+    From its voiceprint, made beside its transcription; or (a streaming
+    provider) from the turn's speaker label, a new label's turn embedded first.
+    """
+    if live_stream:
+        # Only a new speaker label's turns are embedded, by the numbering step itself.
+        def numbering(resume: SpeakersState | None) -> SessionSpeakers:
+            worker = workers()
+            return SessionSpeakers(
+                setup, resume, waits=False, embedder=worker.embedder, loop=worker.loop
+            )
+
+        turns = cast(KeyedStream[Transcribed | StreamEnd | Voiceprint], transcribed)
+        return op.stateful_batch("number", turns, numbering)
+    finals = cast(KeyedStream[SpeechSegment], op.filter_value("finals", speech, wants_voiceprint))
+    prints: KeyedStream[Voiceprint] = _async_step("voiceprints", finals, workers, _voiceprint_call)
+    heard: KeyedStream[Transcribed | StreamEnd | Voiceprint] = op.merge(
+        "heard", transcribed, prints
+    )
+    return op.stateful_batch("number", heard, lambda resume: SessionSpeakers(setup, resume))
+
+
+def _voiceprint_call(worker: WorkerEngines) -> Call[SpeechSegment, Voiceprint]:
+    assert worker.embedder is not None
+    return functools.partial(voiceprint, worker.embedder)
 
 
 def _async_step(
@@ -179,11 +242,14 @@ def _async_step(
     return op.stateful_batch(step_id, up, build)
 
 
-def _live_transcription(worker: WorkerEngines, resume: object) -> LiveTranscription:
+def _live_transcription(
+    worker: WorkerEngines, resume: object, turn_audio: bool
+) -> LiveTranscription:
     stt = worker.providers.stt
     if not isinstance(stt, StreamingSpeechToText):
         raise TypeError(f"{stt.name} does not stream; the segmenter should not have streamed")
-    return LiveTranscription(stt, worker.loop, cast(LiveTranscriptionState | None, resume))
+    state = cast(LiveTranscriptionState | None, resume)
+    return LiveTranscription(stt, worker.loop, state, turn_audio=turn_audio)
 
 
 def _keyed_rejection(rejected: Rejected) -> tuple[str, Outcome]:

@@ -28,6 +28,7 @@ from flows.dub_track import build_track, collect_segments
 from flows.file_io import CallbackSink, PcmSource, pcm_from_float
 from flows.finish import Routed
 from flows.segmenter import SegmenterConfig
+from flows.speakers import SpeakerSetup
 from flows.speech_steps import SpeechProviders
 from flows.subtitle_files import final_cues, write_srt, write_transcript, write_vtt
 from wire.audio import SAMPLE_RATE, SessionSettings
@@ -67,8 +68,12 @@ def dub_file(
     providers: Callable[[], SpeechProviders],
     mix: bool = False,
     show_progress: bool = True,
+    speakers: SpeakerSetup | None = None,
 ) -> dict[str, Path]:
-    """Run the flow over one file; return the paths written, by kind."""
+    """Run the flow over one file; return the paths written, by kind.
+
+    `speakers`: dub each speaker in a voice of its own (None: all in the session's).
+    """
     audio = decode_audio(str(source), sampling_rate=SAMPLE_RATE)
     duration_s = len(audio) / SAMPLE_RATE
     collector = EventCollector(duration_s, show_progress)
@@ -81,6 +86,7 @@ def dub_file(
         providers,
         None,
         SegmenterConfig(with_usage=False, partials=False, idle_timeout_s=3600.0),
+        speakers=speakers,
     )
     op.output("files", events, CallbackSink(collector.add))
     cli_main(flow)  # type: ignore[no-untyped-call]
@@ -144,7 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     cfg = settings.load()
     written = dub_file(
-        args.input, args.out, session, lambda: SpeechProviders.from_settings(cfg), mix=args.mix
+        args.input,
+        args.out,
+        session,
+        lambda: SpeechProviders.from_settings(cfg),
+        mix=args.mix,
+        speakers=SpeakerSetup.from_settings(cfg),
     )
     for kind, path in written.items():
         print(f"{kind:10} {path}")

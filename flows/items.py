@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
 from providers.base import ProviderError, Transcript, Translation
 from wire.audio import SessionSettings
 
@@ -26,6 +29,10 @@ class SpeechSegment:
     segmented_ms: float = 0.0  # wall clock when the segmenter closed it (benchmarks split on it)
     # A streaming provider may hear an utterance as several turns: turn k of the segment.
     turn: int = 0
+    # Who said it: the session's speaker number (1, 2, ...), once the speakers step knows;
+    # a streaming provider's own label for the turn's speaker (unique to its connection).
+    speaker: int | None = None
+    speaker_label: str | None = None
 
     @property
     def session_id(self) -> str:
@@ -57,6 +64,26 @@ class StreamAudio:
     source_ingress_ms: float = 0.0
     segmented_ms: float = 0.0
     resumed: bool = False
+
+    @property
+    def session_id(self) -> str:
+        """The session it belongs to."""
+        return self.settings.session_id
+
+
+@dataclass(frozen=True)
+class Voiceprint:
+    """Who spoke a final segment: its d-vector, or None when it held too little speech to tell.
+
+    `speech_ms` is how much speech the vector was made from: a short one is
+    matched to the speakers already heard, never made a new one.
+    """
+
+    settings: SessionSettings
+    segment: int
+    vector: npt.NDArray[np.float32] | None
+    speech_ms: int = 0
+    turn: int = 0  # a streaming provider's turn k of the segment
 
     @property
     def session_id(self) -> str:

@@ -20,6 +20,7 @@ from flows.kafka_input import AudioTopicSource
 from flows.metrics import PROCESS_ID_ENV, count_start, serve
 from flows.results_sink import PART, ResultsSink
 from flows.segmenter import SegmenterConfig
+from flows.speakers import SpeakerSetup
 from flows.speech_steps import SpeechProviders
 from flows.usage_ledger import RedisUsageLedger
 from providers import registry
@@ -66,6 +67,7 @@ def build_live_flow() -> Dataflow:
         RedisUsageLedger.from_settings(cfg),
         segmenter_config(cfg),
         AudioLog(cfg.kafka_bootstrap, cfg.topic_audio),
+        SpeakerSetup.from_settings(cfg),
     )
     to_sink = op.key_on("to_sink", events, lambda _event: PART)
     op.output("results_out", to_sink, ResultsSink(cfg.kafka_bootstrap, cfg.topic_results))

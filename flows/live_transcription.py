@@ -14,6 +14,11 @@ segment whose audio it begins in (its first word, on the stream's clock), and
 a segment heard as several turns numbers them in order. Event ids therefore
 come from the audio, and a replay gives the same ones.
 
+With `turn_audio`, the first final turn of each speaker label on this stream
+(and the next ones while they are short, and any turn with no label) carries
+the turn's audio, cut from the last seconds sent, so that the speakers step
+can tell whose voice the label is.
+
 A quiet spell (`StreamPause`) closes the stream, since the provider bills
 every second it is open; the next speech opens another. Recovery: a snapshot
 keeps the utterance ends whose turns have not all come back (with their
@@ -62,6 +67,11 @@ SETTLE_S = 2.0
 # A detected language below this confidence is a guess (whisper-rt says "fr" for silence at 0.48).
 LANGUAGE_CONFIDENCE = 0.5
 BYTES_PER_MS = 32
+# The audio sent last, kept for a turn's voiceprint (longer than any utterance we cut).
+TURN_AUDIO_MS = 12_000
+# A speaker label's final turns carry their audio until one of at least this length
+# has (a shorter one may say too little to tell whose voice the label is).
+VOICED_MS = 1500
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,36 @@ class _Stream:
     turns: dict[int, tuple[int, int]] = field(default_factory=dict)  # -> (segment, index)
     partials: dict[int, tuple[int, str]] = field(default_factory=dict)  # -> (count, last text)
     closing: asyncio.Task[None] | None = None
+    # The last TURN_AUDIO_MS of audio sent (from stream ms `audio_from`).
+    audio: bytearray = field(default_factory=bytearray)
+    audio_from: int = 0
+    voiced: set[str] = field(default_factory=set)  # labels a long enough turn was carried for
+
+    def keep(self, pcm: bytes) -> None:
+        """Remember audio just sent, dropping what is older than TURN_AUDIO_MS."""
+        self.audio += pcm
+        excess = len(self.audio) - TURN_AUDIO_MS * BYTES_PER_MS
+        if excess > 0:
+            excess -= excess % BYTES_PER_MS
+            del self.audio[:excess]
+            self.audio_from += excess // BYTES_PER_MS
+
+    def wants_voice(self, label: str | None, start_ms: int | None, end_ms: int | None) -> bool:
+        """Whether a final turn should carry its audio (a label's until a long one has)."""
+        if label is None:
+            return True  # nothing else says who it is
+        if label in self.voiced:
+            return False
+        if start_ms is not None and end_ms is not None and end_ms - start_ms >= VOICED_MS:
+            self.voiced.add(label)
+        return True
+
+    def audio_between(self, start_ms: int | None, end_ms: int | None) -> bytes:
+        """The audio sent between two stream times, as far as it is still kept."""
+        if start_ms is None or end_ms is None:
+            return b""
+        start = max(0, start_ms - self.audio_from) * BYTES_PER_MS
+        return bytes(self.audio[start : max(0, end_ms - self.audio_from) * BYTES_PER_MS])
 
     def open_before(self, segment: int) -> bool:
         """Whether a turn begun in this segment or an earlier one has not ended yet."""
@@ -129,9 +169,11 @@ class LiveTranscription(StatefulBatchLogic[StreamItem, StreamOutput, LiveTranscr
         stt: StreamingSpeechToText,
         loop: WorkerLoop,
         resume: LiveTranscriptionState | None = None,
+        turn_audio: bool = False,
     ) -> None:
         self._stt = stt
         self._loop = loop
+        self._turn_audio = turn_audio
         self._settings: SessionSettings | None = None
         self._open: _Stream | None = None
         self._streams: list[_Stream] = []  # the open one last
@@ -210,6 +252,8 @@ class LiveTranscription(StatefulBatchLogic[StreamItem, StreamOutput, LiveTranscr
         heard.anchor_ms.append(anchor.stream_ms)
         heard.sent_ms += len(pcm) // BYTES_PER_MS
         heard.stream.send(pcm)
+        if self._turn_audio:
+            heard.keep(pcm)
 
     def _end_utterance(self, segment: SpeechSegment) -> None:
         if self._open is None:
@@ -280,10 +324,17 @@ class LiveTranscription(StatefulBatchLogic[StreamItem, StreamOutput, LiveTranscr
             start_ms = first.position_ms if first else 0
         end_ms = heard.position(result.end_ms) if result.end_ms is not None else start_ms
         newest = heard.anchor_at(result.end_ms)
+        pcm = b""
+        if (
+            self._turn_audio
+            and result.final
+            and heard.wants_voice(result.speaker, result.start_ms, result.end_ms)
+        ):
+            pcm = heard.audio_between(result.start_ms, result.end_ms)
         segment = SpeechSegment(
             settings=settings,
             segment=number,
-            pcm=b"",
+            pcm=pcm,
             start_ms=start_ms,
             end_ms=end_ms,
             final=result.final,
@@ -291,6 +342,7 @@ class LiveTranscription(StatefulBatchLogic[StreamItem, StreamOutput, LiveTranscr
             source_ingress_ms=newest.source_ingress_ms if newest else 0.0,
             segmented_ms=newest.segmented_ms if newest else 0.0,
             turn=index,
+            speaker_label=result.speaker,
         )
         words = tuple(
             Word(w.text, heard.position(w.start_ms) - start_ms, heard.position(w.end_ms) - start_ms)

@@ -3,7 +3,8 @@
 `just dub` writes them next to a dubbed file; the ingress serves a live
 session's as downloads (`ingress.subtitles_api`). A cue may name its speaker:
 WebVTT says so with a voice span (`<v Name>`), SubRip, which has none, with a
-`Name: ` prefix. Events carry no speaker yet, so cues made from them have none.
+`Name: ` prefix. Events carry the speaker's number (flows.speakers); cues name
+it ("Speaker 2") when more than one speaker is in them.
 """
 
 from __future__ import annotations
@@ -29,12 +30,27 @@ class Cue:
     speaker: str | None = None
 
 
+def speaker_name(speaker: int) -> str:
+    """How a cue names the session's speaker number `speaker`."""
+    return f"Speaker {speaker}"
+
+
 def final_cues(events: list[ResultEvent], kind: str) -> list[Cue]:
-    """The final events of one kind as cues, in time order (partials dropped)."""
+    """The final events of one kind as cues, in time order (partials dropped).
+
+    A cue names its speaker when the events have more than one: with one, the
+    name would say nothing.
+    """
+    finals = [e for e in events if e.type == kind and e.final and e.data]
+    named = len({e.speaker for e in finals if e.speaker is not None}) > 1
     cues = [
-        Cue(e.start_ms or 0, max(e.end_ms or 0, (e.start_ms or 0) + 1), e.data or "")
-        for e in events
-        if e.type == kind and e.final and e.data
+        Cue(
+            e.start_ms or 0,
+            max(e.end_ms or 0, (e.start_ms or 0) + 1),
+            e.data or "",
+            speaker_name(e.speaker) if named and e.speaker is not None else None,
+        )
+        for e in finals
     ]
     return sorted(cues, key=lambda c: c.start_ms)
 

@@ -37,6 +37,7 @@ import asyncio
 import bisect
 import logging
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -156,6 +157,8 @@ class _Connection:
     anchors_at: list[int] = field(default_factory=list)
     sent_ms: int = 0
     billed_s: float | None = None
+    # Speaker labels (A, B...) start again on every connection: this names the connection's.
+    speakers: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     def stream_ms(self, connection_ms: int) -> int:
         """A time the provider gave, on the stream's clock."""
@@ -426,6 +429,9 @@ class AssemblyAILiveStream:
                 start_ms=words[0].start_ms if words else None,
                 end_ms=words[-1].end_ms if words else None,
                 language_confidence=event.language_confidence,
+                speaker=f"{connection.speakers}:{event.speaker_label}"
+                if event.speaker_label
+                else None,
             )
         )
         if not final:
@@ -461,6 +467,7 @@ class AssemblyAISpeechToText:
         fallback_model: str | None = None,
         send_speed: float = 1.0,
         inactivity_timeout_s: int = 30,
+        max_speakers: int | None = None,
         timeout: float = 20.0,
         retry: RetryPolicy | None = None,
     ) -> None:
@@ -472,6 +479,7 @@ class AssemblyAISpeechToText:
         self._fallback = fallback_model
         self._send_speed = send_speed
         self._inactivity_timeout_s = inactivity_timeout_s
+        self._max_speakers = max_speakers
         self._timeout = timeout
         self.retry = retry or RetryPolicy()
 
@@ -502,6 +510,9 @@ class AssemblyAISpeechToText:
             language_codes=[language] if model.takes_language_codes else None,
             inactivity_timeout=self._inactivity_timeout_s or None,
             speaker_labels_revision_interval_ms=None,
+            # Streaming diarization: each Turn's speaker_label (docs: streaming/diarization).
+            speaker_labels=True if self._max_speakers else None,
+            max_speakers=min(self._max_speakers, 10) if self._max_speakers else None,
         )
 
     def open_stream(

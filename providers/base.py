@@ -12,6 +12,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+import numpy as np
+import numpy.typing as npt
+
 from wire.errors import ErrorCode
 
 RETRYABLE_CODES = frozenset({ErrorCode.PROVIDER_RATE_LIMITED, ErrorCode.PROVIDER_UNAVAILABLE})
@@ -154,7 +157,10 @@ class StreamTurn:
     `turn` counts the stream's turns from 0, across reconnections; times are
     ms on the stream's clock (0 = its first audio). `start_ms` and `end_ms`
     are the turn's first and last word, or None when it has no words.
-    `language_confidence` is None when the provider does not say.
+    `language_confidence` is None when the provider does not say. `speaker` is
+    the provider's label for who said it (diarization), unique to the connection
+    that heard it (a provider numbers the speakers of each connection afresh);
+    None when it did not say.
     """
 
     turn: int
@@ -165,6 +171,7 @@ class StreamTurn:
     start_ms: int | None = None
     end_ms: int | None = None
     language_confidence: float | None = None
+    speaker: str | None = None
 
 
 @runtime_checkable
@@ -226,4 +233,24 @@ class VoiceCatalog(Protocol):
 
     async def voices(self, language: str | None = None) -> list[Voice]:
         """The voices for a language, or all of them."""
+        ...
+
+
+@runtime_checkable
+class DefaultVoice(Protocol):
+    """A TTS provider whose voice for a request that names none is not its catalog's first."""
+
+    async def default_voice(self, language: str) -> str:
+        """The voice id used when a request names no voice."""
+        ...
+
+
+@runtime_checkable
+class VoiceEmbedder(Protocol):
+    """PCM s16le 16 kHz mono utterance -> a unit vector of its speaker's voice."""
+
+    name: str
+
+    async def embed(self, pcm: bytes) -> tuple[npt.NDArray[np.float32] | None, int]:
+        """The vector (None: too little speech to tell) and the ms of speech it came from."""
         ...

@@ -144,7 +144,7 @@ class ElevenLabsTextToSpeech:
             raise ProviderError(
                 ErrorCode.LANGUAGE_UNSUPPORTED, f"{self._model} does not speak {language!r}"
             )
-        voice_id = voice or self._default_voice or await self._first_voice(language)
+        voice_id = voice or await self.default_voice(language)
         async with self._slots or contextlib.nullcontext():
             speak = lambda: self._open(text, language, voice_id)  # noqa: E731
             audio = await self._call("elevenlabs speech", speak)
@@ -152,6 +152,10 @@ class ElevenLabsTextToSpeech:
             async with aclosing(pcm):
                 async for chunk in resampled_chunks(pcm, self._stream_rate, self._sample_rate):
                     yield chunk
+
+    async def default_voice(self, language: str) -> str:
+        """The voice a request that names none gets: ELEVENLABS_VOICE_ID, else the first."""
+        return self._default_voice or await self._first_voice(language)
 
     async def _first_voice(self, language: str) -> str:
         """The account's first voice for the language, asked once per language."""

@@ -3,7 +3,10 @@
 Speaks Spanish and Hebrew where no Piper voice does. Text goes in on stdin
 (never as an argument), WAV comes out on stdout and is streamed as it is
 written; the voices are whatever `espeak-ng --voices=LANG` lists (MBROLA
-voices only where the mbrola program is installed).
+voices only where the mbrola program is installed). Each language's first voice
+also comes in a few variants of distinct timbre (`espeak:es+f3`: espeak-ng's
+`-v es+f3`), so that a programme's speakers can each have a voice of their own:
+dialect voices of a language (en-gb, en-us) share one timbre.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from providers.pcm import resampled_chunks
 from wire.errors import ErrorCode
 
 _GENDERS = {"M": "male", "F": "female"}
+# Variants (espeak-ng's `!v/` files) that sound least alike, to each other and to the
+# plain voice, by the speaker embedder (`python -m providers.speaker_bench`).
+VARIANTS = {"f3": "female", "m7": "male", "klatt": "male", "f1": "female"}
 
 
 @dataclass(frozen=True)
@@ -87,11 +93,25 @@ class EspeakTextToSpeech:
         return self._listed[language]
 
     async def voices(self, language: str | None = None) -> list[Voice]:
-        """espeak-ng's voices for `language`, or all of them."""
-        return [
+        """espeak-ng's voices for `language` (then its first voice's variants), or all of them."""
+        listed = await self._voices(language)
+        voices = [
             Voice(f"espeak:{v.language}", v.name, language or v.language, v.gender, "espeak")
-            for v in await self._voices(language)
+            for v in listed
         ]
+        if language is not None and listed:
+            first = listed[0]
+            voices += [
+                Voice(
+                    f"espeak:{first.language}+{variant}",
+                    f"{first.name} ({variant})",
+                    language,
+                    gender,
+                    "espeak",
+                )
+                for variant, gender in VARIANTS.items()
+            ]
+        return voices
 
     async def choose(self, language: str, voice: str | None) -> str:
         """The `-v` argument: the named voice if it speaks `language`, else the language's first."""
@@ -100,8 +120,9 @@ class EspeakTextToSpeech:
             raise ProviderError(
                 ErrorCode.LANGUAGE_UNSUPPORTED, f"espeak-ng has no voice for {language!r}"
             )
-        named = (voice or "").removeprefix("espeak:")
-        return next((v.language for v in speaking if v.language == named), speaking[0].language)
+        named, _, variant = (voice or "").removeprefix("espeak:").partition("+")
+        base = next((v.language for v in speaking if v.language == named), speaking[0].language)
+        return f"{base}+{variant}" if variant in VARIANTS else base
 
     def synthesize(self, text: str, language: str, voice: str | None) -> AsyncIterator[SpeechChunk]:
         """Stream espeak-ng's speech; each chunk waits at most the timeout."""

@@ -10,6 +10,7 @@ event loop that first uses them: build one per loop, `aclose` it at the end.
 | TRANSLATION_PROVIDER | apertium (offline), deepl, noop |
 | TTS_PROVIDER | piper (offline: Piper, else espeak-ng), kokoro (piper with Kokoro-82M |
 | | for KOKORO_LANGUAGES), espeak, elevenlabs, noop |
+| SPEAKER_EMBEDDER | voicefilter (offline, any STT), none (one voice for all speakers) |
 
 The voice catalog is the configured TTS provider's. `noop` is the
 benchmark/test mode (`providers.noop`): no engine runs.
@@ -28,6 +29,7 @@ from providers.base import (
     TextToSpeech,
     Translator,
     VoiceCatalog,
+    VoiceEmbedder,
 )
 from providers.retries import RetryPolicy
 
@@ -76,6 +78,8 @@ def _assemblyai(cfg: settings.Settings) -> SpeechToText:
         fallback_model=cfg.assemblyai_fallback_model or None,
         send_speed=cfg.assemblyai_send_speed,
         inactivity_timeout_s=cfg.assemblyai_inactivity_timeout_seconds,
+        # Who is speaking, when the flow tells speakers apart: the provider's labels.
+        max_speakers=cfg.max_speakers if cfg.speaker_embedder != "none" else None,
         timeout=cfg.provider_timeout_seconds,
         retry=retry_policy(cfg),
     )
@@ -233,6 +237,22 @@ def voice_catalog(cfg: settings.Settings | None = None) -> VoiceCatalog:
     """The voices of the provider TTS_PROVIDER names."""
     cfg = cfg or settings.load()
     return _build("TTS_PROVIDER", TEXT_TO_SPEECH, cfg.tts_provider, cfg)
+
+
+def speaker_embedder(cfg: settings.Settings | None = None) -> VoiceEmbedder | None:
+    """The speaker embedder SPEAKER_EMBEDDER names, or None when speakers are not told apart."""
+    cfg = cfg or settings.load()
+    if cfg.speaker_embedder == "none":
+        return None
+    if cfg.speaker_embedder != "voicefilter":
+        raise ValueError(
+            f"unknown SPEAKER_EMBEDDER {cfg.speaker_embedder!r}; choose one of voicefilter, none"
+        )
+    from providers.speaker_embedder import SpeakerEmbedder
+
+    return SpeakerEmbedder(
+        cpu_threads=cfg.speaker_cpu_threads, timeout=cfg.provider_timeout_seconds
+    )
 
 
 async def aclose(provider: object) -> None:

@@ -271,6 +271,12 @@ class Settings:
     kokoro_voice: str = field(default_factory=lambda: _env("KOKORO_VOICE", "jf_gongitsune"))
     kokoro_speed: float = field(default_factory=lambda: _env_float("KOKORO_SPEED", 1.0))
     kokoro_cpu_threads: int = field(default_factory=lambda: _env_int("KOKORO_CPU_THREADS", 1))
+    # One voice per speaker: `voicefilter` tells a session's speakers apart by their
+    # d-vectors (providers/speaker_embedder.py), `none` dubs everyone in the session's voice.
+    speaker_embedder: str = field(default_factory=lambda: _env("SPEAKER_EMBEDDER", "voicefilter"))
+    speaker_threshold: float = field(default_factory=lambda: _env_float("SPEAKER_THRESHOLD", 0.68))
+    max_speakers: int = field(default_factory=lambda: _env_int("MAX_SPEAKERS", 6))
+    speaker_cpu_threads: int = field(default_factory=lambda: _env_int("SPEAKER_CPU_THREADS", 1))
 
     # Secrets stay out of repr() so a logged Settings never leaks them.
     assemblyai_api_key: str = field(

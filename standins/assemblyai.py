@@ -22,6 +22,14 @@ adapter reads too; how a session runs follows the documentation:
   (`[Music]`) in `utterance`, with the bare word in `transcript`.
 - `language_detection=true`: `language_code` and `language_confidence` on
   turns with an utterance or an end.
+- `speaker_labels=true` (docs: streaming/diarization): every Turn has a
+  `speaker_label` (A, B, ... in the order the connection first hears each
+  voice, so a new connection starts again at A), and each final word a
+  `speaker`. A voice is the speaker its clip was registered with; a clip with
+  none gets a null label. Past `max_speakers` a new voice is merged into an
+  existing label (the provider picks the closest; here, the first). The null
+  labels the provider may give very short turns early in a session are not
+  modelled.
 - Errors (docs: common-session-errors-and-closures): `Error` then a close with
   the same code: audio messages outside 50-1000 ms, 3007; a bad text message,
   3006; past the session's maximum duration, 3008; more new sessions in a
@@ -174,6 +182,9 @@ class _Listener:
             or model.min_turn_silence_ms
         )
         self.max_silence = int(params.get("max_turn_silence") or model.max_turn_silence_ms)
+        self.diarizes = _flag(params.get("speaker_labels"))
+        self.max_speakers = int(params.get("max_speakers") or 0)
+        self.labels: dict[str, str] = {}  # a clip's speaker -> this connection's label
         self.audio = bytearray()
         self.scanned = 0  # bytes already cut into 20 ms frames
         self.arrivals: list[tuple[int, float]] = []  # (stream offset reached, wall time)
@@ -351,7 +362,23 @@ class _Listener:
         if self.detects_language and (end or utterance) and turn.clip is not None:
             message["language_code"] = turn.clip.language
             message["language_confidence"] = 0.93
+        if self.diarizes:
+            label = self._label(turn.clip)
+            message["speaker_label"] = label
+            for word in message["words"]:
+                if word["word_is_final"] and label is not None:
+                    word["speaker"] = label
         return message
+
+    def _label(self, clip: Clip | None) -> str | None:
+        """The connection's label for the clip's speaker: A, B, ... as first heard."""
+        if clip is None or clip.speaker is None:
+            return None
+        if clip.speaker not in self.labels:
+            if self.max_speakers and len(self.labels) >= self.max_speakers:
+                return next(iter(self.labels.values()))
+            self.labels[clip.speaker] = chr(ord("A") + len(self.labels))
+        return self.labels[clip.speaker]
 
     # -- out -----------------------------------------------------------------------------------
 

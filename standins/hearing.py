@@ -8,6 +8,8 @@ never changes audio on the way) and reveals the clip's words as the audio
 reaching it covers them. Audio it was not told about is heard as nothing.
 
 Non-speech clips (music, applause) carry the tag a provider would give them.
+A clip may name its speaker (any string that stands for the voice), which a
+provider that diarizes labels.
 Clips can be written to a directory and loaded from one, for a stand-in in a
 process of its own (`python -m standins`).
 """
@@ -52,6 +54,7 @@ class Clip:
     text: str
     language: str
     speech: bool = True
+    speaker: str | None = None
 
     @cached_property
     def words(self) -> tuple[TimedWord, ...]:
@@ -84,9 +87,17 @@ class Hearing:
 
     clips: list[Clip] = field(default_factory=list)
 
-    def register(self, pcm: bytes, text: str, language: str, *, speech: bool = True) -> Clip:
-        """Make the stand-in recognise this audio as saying `text` in `language`."""
-        clip = Clip(pcm, text, language, speech)
+    def register(
+        self,
+        pcm: bytes,
+        text: str,
+        language: str,
+        *,
+        speech: bool = True,
+        speaker: str | None = None,
+    ) -> Clip:
+        """Make the stand-in recognise this audio as `speaker` saying `text` in `language`."""
+        clip = Clip(pcm, text, language, speech, speaker)
         self.clips.append(clip)
         return clip
 
@@ -111,7 +122,12 @@ class Hearing:
         directory.mkdir(parents=True, exist_ok=True)
         for index, clip in enumerate(self.clips):
             (directory / f"{index:04d}.pcm").write_bytes(clip.pcm)
-            about = {"text": clip.text, "language": clip.language, "speech": clip.speech}
+            about = {
+                "text": clip.text,
+                "language": clip.language,
+                "speech": clip.speech,
+                "speaker": clip.speaker,
+            }
             (directory / f"{index:04d}.json").write_text(json.dumps(about, ensure_ascii=False))
 
     @classmethod
@@ -121,5 +137,11 @@ class Hearing:
         for about_file in sorted(directory.glob("*.json")):
             about = json.loads(about_file.read_text())
             pcm = about_file.with_suffix(".pcm").read_bytes()
-            hearing.register(pcm, about["text"], about["language"], speech=about["speech"])
+            hearing.register(
+                pcm,
+                about["text"],
+                about["language"],
+                speech=about["speech"],
+                speaker=about.get("speaker"),
+            )
         return hearing

@@ -114,7 +114,9 @@ def silence(ms: int) -> bytes:
 def register(hearing: Hearing, music_seconds: float = 0.0) -> None:
     """Make the stand-in hear every line (and a stretch of music, when there is one)."""
     for line in LINES:
-        hearing.register(speak(line.said, line.language), line.said, line.language)
+        # Said by espeak-ng's voice for the language: a diarizing provider labels that voice.
+        voice = f"espeak-ng {line.language}"
+        hearing.register(speak(line.said, line.language), line.said, line.language, speaker=voice)
     if music_seconds:
         hearing.register(music(music_seconds), MUSIC_TAG, "en", speech=False)
 

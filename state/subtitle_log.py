@@ -48,6 +48,7 @@ class LoggedEvent:
             language=event.language,
             final=event.final,
             untranslated=event.untranslated,
+            speaker=event.speaker,
         )
         return cls(event.id, trimmed.to_json().decode())
 

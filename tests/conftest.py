@@ -16,6 +16,7 @@ import settings
 from devstack.ephemeral import kafka_broker, redis_server
 from devstack.flow_process import FlowProcess
 from devstack.kafka import isolated_settings
+from devstack.kafka_io import ResultReader
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +53,13 @@ def flow(cfg: settings.Settings, tmp_path: Path) -> Iterator[FlowProcess]:
         yield process
     finally:
         process.stop()
+
+
+@pytest.fixture
+def results(cfg: settings.Settings) -> Iterator[ResultReader]:
+    """Every event on this test's results topic, from the beginning."""
+    reader = ResultReader(cfg.kafka_bootstrap, cfg.topic_results)
+    try:
+        yield reader
+    finally:
+        reader.close()

@@ -107,6 +107,7 @@ async def watch(
     dubbing: bool,
     subtitle_language: str | None = None,
     during: Any = None,
+    during_frame: int = 30,
 ) -> Heard:
     """Stream a programme as a tab would (paced), then end; everything the socket said."""
     caller = Caller(client, cfg, f"viewer-{uuid.uuid4().hex[:8]}", tier="premium")
@@ -120,7 +121,7 @@ async def watch(
         await authenticate(ws, caller)
         for index, frame in enumerate(frames(pcm)):
             await ws.send(frame)
-            if during is not None and index == 30:
+            if during is not None and index == during_frame:
                 await during()
             await asyncio.sleep(FRAME_S / PACE)
         await ws.send(json.dumps({"type": "end"}))
@@ -312,3 +313,59 @@ async def test_music_is_never_subtitled_or_dubbed(
         metrics = answer.read().decode()
     billed = re.search(r"^livedub_flow_stt_billed_seconds_total (\S+)$", metrics, re.M)
     assert billed and 1 <= float(billed.group(1)) <= watched + 1
+
+
+async def test_two_voices_taking_turns_are_two_speakers_each_in_an_elevenlabs_voice_of_its_own(
+    ingress_cfg: settings.Settings, cloud: CloudStandins, cloud_flow: FlowProcess
+) -> None:
+    # Six Hebrew lines, espeak-ng's Hebrew voice and its f3 variant in turn; the
+    # AssemblyAI stand-in hears them (registered with their voice, which it labels).
+    turns = [(LINES[i], "he" if n % 2 == 0 else "he+f3") for n, i in enumerate((0, 1, 2, 4, 5, 6))]
+    parts = [silence(500)]
+    for line, voice in turns:
+        pcm = speak(line.said, voice)
+        cloud.stt.hearing.register(pcm, line.said, line.language, speaker=voice)
+        parts += [pcm, silence(700)]
+    pcm = b"".join([*parts, silence(500)])
+    cloud.tts_faults.reset()
+    sessions_before = len(cloud.stt.sessions)
+
+    async def kill_and_restart() -> None:
+        cloud_flow.kill()  # after four lines: the speakers heard must survive it
+        cloud_flow.start()
+
+    four_lines = (len(b"".join(parts[:9])) // 32) // 100
+    async with create_app(ingress_cfg).test_app() as served:
+        heard = await watch(
+            served.test_client(),
+            ingress_cfg,
+            pcm,
+            target="en",
+            subtitles=True,
+            dubbing=True,
+            during=kill_and_restart,
+            during_frame=four_lines,
+        )
+    assert heard.code == 1000, heard.events[-3:]
+    # The provider was asked for its speaker labels, on the connections before and after.
+    opened = cloud.stt.sessions[sessions_before:]
+    assert len(opened) >= 2 and all(
+        o.params.get("speaker_labels", "").lower() == "true" for o in opened
+    )
+    expected = [1, 2, 1, 2, 1, 2]
+
+    def in_order(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # After the restart a segment may be heard as two turns: order by both.
+        return sorted(events, key=lambda e: (e["segment"], e.get("turn") or 0))
+
+    assert [t["speaker"] for t in in_order(heard.finals("transcript"))] == expected
+    assert [t["speaker"] for t in in_order(heard.finals("subtitle"))] == expected
+    pieces = [p for ps in heard.dubbed().values() for p in ps if p["chunk"] == 0]
+    assert [p["speaker"] for p in in_order(pieces)] == expected
+    # Each speaker's lines went to ElevenLabs in one voice, the two voices different.
+    voice_of_text = {
+        seen.body["text"]: seen.path.split("/")[3]
+        for seen in cloud.tts_faults.requests_to("/v1/text-to-speech/")
+    }
+    voices = [voice_of_text[line.en] for line, _ in turns]
+    assert len(set(voices[0::2])) == len(set(voices[1::2])) == 1 and voices[0] != voices[1]

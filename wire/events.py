@@ -53,6 +53,9 @@ class ResultEvent:
     last_chunk: bool | None = None
     # A segment a streaming provider heard as several turns: turn k of it (absent: the first).
     turn: int | None = None
+    # Who spoke it: the session's speaker 1, 2, ... (final transcripts, subtitles and dubs;
+    # absent when speakers are not told apart).
+    speaker: int | None = None
     error: str | None = None
     code: str | None = None
     status: str | None = None

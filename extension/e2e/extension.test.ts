@@ -146,6 +146,16 @@ describe.skipIf(!runnable)("extension in Chromium (e2e)", () => {
     expect(await untranslated.getAttribute("dir")).toBe("rtl");
     await show.screenshot({ path: artifactPath("overlay.png") });
 
+    // Two speakers take turns: each cue is named after its speaker.
+    await deliver({ ...text("subtitle", 3, "Good evening", "en", true), speaker: 1 });
+    await deliver({ ...text("subtitle", 4, "And good evening to you", "en", true), speaker: 2 });
+    const speakers = show.locator("livedub-subtitles .speaker");
+    await expect.poll(() => speakers.allTextContents()).toEqual(["Speaker 1", "Speaker 2"]);
+    expect(await show.locator("livedub-subtitles .cue[data-speaker='2'] p").last().textContent()).toBe(
+      "Speaker 2And good evening to you",
+    );
+    await show.screenshot({ path: artifactPath("overlay-speakers.png") });
+
     // Turning bilingual lines off in settings takes the original line away at once.
     await popup.evaluate(([key, value]) => chrome.storage.local.set({ [key]: value }), [SETTINGS_KEY, { ...settings, bilingual: false }] as const);
     await expect.poll(() => show.locator("livedub-subtitles p.original").count()).toBe(0);

@@ -59,3 +59,31 @@ describe("CueList", () => {
     expect(cues.visible(1)[0]?.translation).toMatchObject({ untranslated: true, dir: "rtl" });
   });
 });
+
+describe("CueList speakers", () => {
+  const said = (segment: number, data: string, speaker?: number): TextEvent => ({
+    ...text("subtitle", segment, data, "es"),
+    ...(speaker === undefined ? {} : { speaker }),
+  });
+
+  it("names no speaker while the session has had one, then names each cue's", () => {
+    const cues = new CueList({ maxCues: 3, lingerMs: 5000 });
+    cues.apply(said(0, "Hola", 1), 0);
+    const [alone] = cues.visible(1);
+    expect(alone?.speaker).toBe(1);
+    expect(cues.speakerLabel(alone!)).toBeNull();
+    cues.apply(said(1, "Buenas", 2), 2);
+    cues.apply(said(2, "Adiós"), 3); // a cue without a speaker (speakers not told apart)
+    expect(cues.visible(4).map((cue) => cues.speakerLabel(cue))).toEqual(["Speaker 1", "Speaker 2", null]);
+  });
+
+  it("forgets the speakers with the cues", () => {
+    const cues = new CueList({ maxCues: 3, lingerMs: 5000 });
+    cues.apply(said(0, "Hola", 1), 0);
+    cues.apply(said(1, "Buenas", 2), 0);
+    cues.clear();
+    cues.apply(said(2, "Otra vez", 2), 1);
+    const [cue] = cues.visible(2);
+    expect(cues.speakerLabel(cue!)).toBeNull();
+  });
+});

@@ -1,6 +1,7 @@
 // Which subtitle lines are on screen: one cue per segment holding its original
 // transcript and its translation; a partial is replaced by later text for the
-// same segment, and nothing replaces a final.
+// same segment, and nothing replaces a final. A cue names its speaker once the
+// session has had more than one (with one, the name would say nothing).
 import type { TextEvent } from "../types/api";
 
 const RTL_LANGUAGES: ReadonlySet<string> = new Set(["he", "iw", "yi", "ar", "fa", "ur", "ps"]);
@@ -25,7 +26,14 @@ export interface Cue {
   segment: number;
   original: CueLine | null;
   translation: CueLine | null;
+  /** The session's speaker number, once a final says it. */
+  speaker: number | null;
   updatedAtMs: number;
+}
+
+/** How a cue names speaker `speaker`. */
+export function speakerName(speaker: number): string {
+  return `Speaker ${speaker}`;
 }
 
 export interface CueListOptions {
@@ -37,6 +45,7 @@ export interface CueListOptions {
 
 export class CueList {
   private readonly cues = new Map<number, Cue>();
+  private readonly speakers = new Set<number>();
 
   constructor(private readonly options: CueListOptions) {}
 
@@ -46,6 +55,7 @@ export class CueList {
       segment: event.segment,
       original: null,
       translation: null,
+      speaker: null,
       updatedAtMs: nowMs,
     };
     const slot = event.type === "transcript" ? "original" : "translation";
@@ -57,9 +67,18 @@ export class CueList {
       final: event.final,
       untranslated: event.untranslated === true,
     };
+    if (typeof event.speaker === "number") {
+      cue.speaker = event.speaker;
+      this.speakers.add(event.speaker);
+    }
     cue.updatedAtMs = nowMs;
     this.cues.set(event.segment, cue);
     return true;
+  }
+
+  /** The name a cue shows for its speaker: none until the session has had two speakers. */
+  speakerLabel(cue: Cue): string | null {
+    return cue.speaker !== null && this.speakers.size > 1 ? speakerName(cue.speaker) : null;
   }
 
   /** The cues to show now, oldest first; expired and overflowing ones are forgotten. */
@@ -86,5 +105,6 @@ export class CueList {
 
   clear(): void {
     this.cues.clear();
+    this.speakers.clear();
   }
 }

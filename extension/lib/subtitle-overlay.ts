@@ -28,7 +28,11 @@ p {
 }
 p.original { font-size: 0.78em; font-weight: 500; color: #e8e8e8; }
 p.partial { opacity: 0.75; font-style: italic; }
+.speaker { font-size: 0.7em; font-weight: 700; margin-inline-end: 0.4em; color: var(--livedub-speaker); }
 `;
+
+// One colour per speaker (cycled), readable on the cues' dark background.
+const SPEAKER_COLOURS = ["#ffd54f", "#80deea", "#ef9a9a", "#a5d6a7", "#ce93d8", "#ffab91"];
 
 const DEFAULT_MAX_CUES = 2;
 const DEFAULT_LINGER_MS = 6000;
@@ -90,8 +94,17 @@ export class SubtitleOverlay {
     const blocks = this.cues.visible(now).map((cue) => {
       const block = document.createElement("div");
       block.className = "cue";
-      const lines = this.bilingual ? [cue.original, cue.translation] : [cue.translation];
-      for (const line of lines) if (line) block.append(lineElement(line, line === cue.original));
+      const lines = (this.bilingual ? [cue.original, cue.translation] : [cue.translation]).filter(
+        (line): line is CueLine => line !== null,
+      );
+      const label = this.cues.speakerLabel(cue);
+      lines.forEach((line, index) => {
+        const element = lineElement(line, line === cue.original);
+        // The speaker's name leads the cue's first line.
+        if (label !== null && cue.speaker !== null && index === 0) element.prepend(speakerElement(label, cue.speaker));
+        block.append(element);
+      });
+      if (cue.speaker !== null) block.dataset.speaker = String(cue.speaker);
       return block;
     });
     this.stage.replaceChildren(...blocks.filter((block) => block.childElementCount > 0));
@@ -99,6 +112,14 @@ export class SubtitleOverlay {
     const next = this.cues.nextExpiryMs(now);
     this.expiryTimer = next === null ? null : setTimeout(() => this.render(), next + 1);
   }
+}
+
+function speakerElement(label: string, speaker: number): HTMLSpanElement {
+  const span = document.createElement("span");
+  span.className = "speaker";
+  span.textContent = label;
+  span.style.setProperty("--livedub-speaker", SPEAKER_COLOURS[(speaker - 1) % SPEAKER_COLOURS.length] ?? "#fff");
+  return span;
 }
 
 function lineElement(line: CueLine, original: boolean): HTMLParagraphElement {

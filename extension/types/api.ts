@@ -171,6 +171,8 @@ export interface TextEvent extends EventBase {
   language: string;
   final: boolean;
   untranslated?: boolean;
+  /** Who said it: the session's speaker 1, 2, ... (finals; absent when speakers are not told apart). */
+  speaker?: number;
 }
 
 /** One chunk of a segment's dubbed speech, base64 PCM in `data`. */
@@ -183,6 +185,12 @@ export interface AudioEvent extends EventBase {
   language?: string;
   start_ms?: number;
   end_ms?: number;
+  /** Always true: only final segments are dubbed. */
+  final?: boolean;
+  /** A segment a streaming provider heard as several turns: the dub of turn k (absent: the first). */
+  turn?: number;
+  /** The speaker this is the dub of; each speaker is dubbed in a voice of its own. */
+  speaker?: number;
 }
 
 export interface StatusEvent extends Partial<EventBase> {

@@ -6,7 +6,6 @@ import dataclasses
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,15 +31,6 @@ SENTENCES = (
     "Please bring a hat and some water.",
     "The bus leaves at three o'clock.",
 )
-
-
-@pytest.fixture
-def results(cfg: settings.Settings) -> Iterator[ResultReader]:
-    reader = ResultReader(cfg.kafka_bootstrap, cfg.topic_results)
-    try:
-        yield reader
-    finally:
-        reader.close()
 
 
 def _session(**overrides: object) -> SessionSettings:

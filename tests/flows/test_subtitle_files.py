@@ -33,3 +33,23 @@ def test_a_cues_speaker_is_a_webvtt_voice_span_and_an_srt_prefix() -> None:
     (caption,) = webvtt.from_buffer(io.StringIO(vtt_text(cues))).captions
     assert (caption.voice, caption.raw_text) == ("Speaker 2", "<v Speaker 2>Buenas noches</v>")
     assert [s.content for s in srt.parse(srt_text(cues))] == ["Speaker 2: Buenas noches"]
+
+
+def test_cues_name_their_speakers_only_when_there_are_two_or_more() -> None:
+    def said(event_id: str, segment: int, speaker: int | None) -> ResultEvent:
+        start = segment * 1000
+        return ResultEvent(
+            "subtitle",
+            event_id,
+            "s",
+            segment,
+            data="hola",
+            start_ms=start,
+            end_ms=start + 900,
+            speaker=speaker,
+        )
+
+    alone = [said("a", 0, 1), said("b", 1, 1)]
+    assert [c.speaker for c in final_cues(alone, "subtitle")] == [None, None]
+    pair = [said("a", 0, 1), said("b", 1, 2), said("c", 2, None)]
+    assert [c.speaker for c in final_cues(pair, "subtitle")] == ["Speaker 1", "Speaker 2", None]

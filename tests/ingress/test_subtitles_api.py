@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from dataclasses import replace
 from typing import Literal
 
 import redis.asyncio
@@ -88,8 +89,9 @@ async def test_any_ingress_serves_the_delivered_finals_as_vtt_and_srt(
     events = [
         subtitle(sid, 1, "Good night and", final=False),
         spoken(sid, 1, "לילה טוב וברוכים הבאים"),
-        subtitle(sid, 1, "Good night and welcome"),
-        subtitle(sid, 0, "Rain <tomorrow> & wind --> north"),  # arrives late, starts first
+        replace(subtitle(sid, 1, "Good night and welcome"), speaker=2),
+        # Arrives late, starts first; said by the programme's first speaker.
+        replace(subtitle(sid, 0, "Rain <tomorrow> & wind --> north"), speaker=1),
         spoken(sid, 0, "מחר גשם"),
     ]
     await deliver(holder, sid, [*events, events[2]], ack=events[-1].id)  # one repeat
@@ -107,6 +109,7 @@ async def test_any_ingress_serves_the_delivered_finals_as_vtt_and_srt(
         ("00:00:00.000", "00:00:01.500"),
         ("00:00:02.000", "00:00:03.500"),
     ]
+    assert [c.voice for c in cues] == ["Speaker 1", "Speaker 2"]  # two speakers: each named
 
     status, text, headers = await download(other, sid, "?format=srt&track=transcript")
     assert status == 200 and headers["Content-Type"] == "application/x-subrip; charset=utf-8"

@@ -178,6 +178,37 @@ async def test_a_connection_dropped_mid_utterance_resends_only_what_no_final_cov
     assert len(second) <= resumed.audio_bytes <= tail + len(second) + 200 * 32 + 50 * 32
 
 
+async def test_speaker_labels_name_each_voice_per_connection(standin: AssemblyAIStandin) -> None:
+    standin.hearing.clear()
+    voices = [(HEBREW, "he"), (OTHER_HEBREW, "he+f3"), (HEBREW, "he+f3")]
+    clips = [speak(line.said, voice) for line, voice in voices]
+    for (line, voice), pcm in zip(voices, clips, strict=True):
+        standin.hearing.register(pcm, line.said, "he", speaker=voice)
+    labels = []
+    for _ in range(2):  # two connections: each names the voices afresh
+        stream = _stt(standin, max_speakers=4).open_stream("he")
+        for pcm in clips:
+            await _feed(stream, pcm + silence(300), speed=8.0)
+            stream.end_turn()
+        finals = [t for t in await _turns(stream, finals=3) if t.final]
+        await stream.close()
+        labels.append([t.speaker for t in finals])
+    first, second = labels
+    # One connection: the voice heard first is A, the other B, whatever the words.
+    assert [label.rpartition(":")[2] for label in first if label] == ["A", "B", "B"]
+    assert first[1] == first[2] != first[0]
+    assert {a.rpartition(":")[0] for a in first if a} != {b.rpartition(":")[0] for b in second if b}
+    params = standin.sessions[0].params
+    assert params["speaker_labels"].lower() == "true" and params["max_speakers"] == "4"
+    # Without max_speakers the flow told no speakers apart: nothing asked, nothing labelled.
+    stream = _stt(standin).open_stream("he")
+    await _feed(stream, clips[0] + silence(300), speed=8.0)
+    stream.end_turn()
+    (plain,) = [t for t in await _turns(stream, finals=1) if t.final]
+    await stream.close()
+    assert plain.speaker is None and "speaker_labels" not in standin.sessions[-1].params
+
+
 @pytest.mark.parametrize("code", [1008, 3009])
 async def test_too_many_sessions_is_retried_as_a_rate_limit(
     standin: AssemblyAIStandin, code: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from providers.base import ProviderError
-from providers.espeak_tts import EspeakTextToSpeech, parse_voices
+from providers.espeak_tts import VARIANTS, EspeakTextToSpeech, parse_voices
 from tests.providers.speech import collect_speech, rms_dbfs
 from wire.errors import ErrorCode
 
@@ -29,13 +29,24 @@ async def test_a_named_voice_is_used_when_it_speaks_the_language(
 ) -> None:
     assert await espeak.choose("es", "espeak:es-419") == "es-419"
     assert await espeak.choose("es", "espeak:en-us") == "es"  # not Spanish: the default
+    # A variant of a voice (a timbre of its own), on the voice named or the language's first.
+    assert await espeak.choose("es", "espeak:es-419+m7") == "es-419+m7"
+    assert await espeak.choose("es", "espeak:en-us+f3") == "es+f3"
+    assert await espeak.choose("es", "espeak:es+nonsense") == "es"  # only the listed variants
 
 
 async def test_voices_come_from_espeak_ng(espeak: EspeakTextToSpeech) -> None:
     spanish = await espeak.voices("es")
     assert {"espeak:es", "espeak:es-419"} <= {v.id for v in spanish}
     assert all(v.language == "es" and v.provider == "espeak" for v in spanish)
-    assert [v.id for v in await espeak.voices("he")] == ["espeak:he"]
+    hebrew = [v.id for v in await espeak.voices("he")]
+    assert hebrew == ["espeak:he", *(f"espeak:he+{variant}" for variant in VARIANTS)]
+
+
+async def test_variants_sound_unlike_the_voice_they_vary(espeak: EspeakTextToSpeech) -> None:
+    plain, _, _ = await collect_speech(espeak.synthesize("Buenas noches.", "es", "espeak:es"))
+    female, _, _ = await collect_speech(espeak.synthesize("Buenas noches.", "es", "espeak:es+f3"))
+    assert plain and female and plain != female
 
 
 async def test_a_language_espeak_does_not_know_is_language_unsupported(

@@ -29,7 +29,7 @@ def test_the_json_leaves_out_empty_fields_and_keeps_the_declared_order() -> None
         end_ms=2500,
         language="es",
         final=False,
-        extra={"speaker": "a"},
+        extra={"mood": "a"},
     )
     body = json.loads(event.to_json())
     assert list(body) == [
@@ -42,7 +42,7 @@ def test_the_json_leaves_out_empty_fields_and_keeps_the_declared_order() -> None
         "end_ms",
         "language",
         "final",
-        "speaker",
+        "mood",
     ]
     assert body["id"] == "s1:000003:subtitle:0" and body["final"] is False
 
@@ -59,6 +59,15 @@ def test_audio_carries_its_format_as_an_object_in_its_place() -> None:
     body = json.loads(event.to_json())
     assert body["format"] == {"encoding": "pcm_s16le", "sample_rate": 16000, "channels": 1}
     assert list(body).index("format") < list(body).index("chunk")
+
+
+def test_a_speaker_is_sent_only_when_known_and_reads_back() -> None:
+    plain = ResultEvent(type="subtitle", id="a", session_id="s", data="hola")
+    assert "speaker" not in plain.to_dict()  # clients that predate speakers see the same JSON
+    said = ResultEvent(type="subtitle", id="a", session_id="s", data="hola", speaker=2)
+    assert said.to_dict()["speaker"] == 2 and from_json(said.to_json()) == said
+    # A reader that knows the field keeps it; an old event without it has none.
+    assert from_json(b'{"type":"subtitle","id":"a","session_id":"s"}').speaker is None
 
 
 def test_events_read_back_as_they_were_written() -> None:
