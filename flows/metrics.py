@@ -5,9 +5,10 @@ events out by type, time inside providers per event type, how old the audio
 behind an event is when it leaves (the flow's delay), the audio records fetched
 but not yet read and the records not yet fetched (backlog), usage charges
 waiting for the ledger, the seconds each session's speech-to-text stream was
-billed (a streaming provider bills by the second), and how often this recovery directory's flow was
-started again (restarts: the count is kept beside the snapshots, so it
-survives the restarts it counts).
+billed (a streaming provider bills by the second), the audio reconnecting
+clients sent again (dropped) and the audio that never arrived, and how often
+this recovery directory's flow was started again (restarts: the count is kept
+beside the snapshots, so it survives the restarts it counts).
 """
 
 from __future__ import annotations
@@ -74,6 +75,17 @@ class FlowMetrics:
         self.stt_billed_seconds = Counter(
             "livedub_flow_stt_billed_seconds",
             "Provider stream seconds billed, all sessions together",
+            registry=r,
+        )
+        # A reconnecting client sends its last seconds again (`flows.segmenter`).
+        self.audio_resent_seconds = Counter(
+            "livedub_flow_audio_resent_seconds",
+            "Audio a reconnecting client sent again that the flow already had (dropped)",
+            registry=r,
+        )
+        self.audio_lost_seconds = Counter(
+            "livedub_flow_audio_lost_seconds",
+            "Audio a client sent that never reached the flow (its position jumped past ours)",
             registry=r,
         )
         self.restarts = Counter(
