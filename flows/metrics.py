@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import logging
 import time
+import urllib.request
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.parser import text_string_to_metric_families
 
 from wire.events import ResultEvent
 
@@ -105,6 +107,19 @@ class FlowMetrics:
 
 
 METRICS = FlowMetrics()
+
+
+def scrape_counter(metrics_url: str, name: str) -> float:
+    """A counter's value (summed over its labels) as a flow at `metrics_url` serves it."""
+    with urllib.request.urlopen(metrics_url, timeout=5) as response:
+        text = response.read().decode()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == name
+        for sample in family.samples
+        if sample.name == f"{name}_total"
+    )
 
 
 def count_start(recovery_dir: str, process_id: int) -> int:

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from devstack.flow_process import FlowProcess
 from devstack.ingress_process import served_ingress
 from devstack.processes import ManagedProcess
 from drills.__main__ import received_ids
+from flows.metrics import scrape_counter
 from ingress.dev_token import mint_dev_token
 from state.scripts import ScriptRunner
 from state.usage import Usage
@@ -66,13 +65,6 @@ def charged_ms(cfg: settings.Settings, session_id: str) -> int:
     finally:
         client.close()
     return entry.processed_ms if entry else 0
-
-
-def flow_counter(flow: FlowProcess, name: str) -> float:
-    with urllib.request.urlopen(flow.metrics_url, timeout=5) as response:
-        text = response.read().decode()
-    found = re.search(rf"^{name}_total (\S+)$", text, re.MULTILINE)
-    return float(found.group(1)) if found else 0.0
 
 
 def finals(result: StreamResult) -> dict[str, tuple[str, int, int]]:
@@ -128,6 +120,6 @@ def test_a_viewer_whose_ingress_dies_loses_no_audio_and_is_charged_it_once(
     assert sorted(received_ids(resumed)) == sorted(received_ids(control))
     assert finals(control) and finals(resumed) == finals(control)
     # Of the audio sent again, the flow had all but what the stopped ingress never published.
-    resent = flow_counter(noop_flow, "livedub_flow_audio_resent_seconds")
+    resent = scrape_counter(noop_flow.metrics_url, "livedub_flow_audio_resent_seconds")
     assert RESEND_MS / 1000 - STOPPED_S - 0.5 < resent < RESEND_MS / 1000 - STOPPED_S / 2
-    assert flow_counter(noop_flow, "livedub_flow_audio_lost_seconds") == 0
+    assert scrape_counter(noop_flow.metrics_url, "livedub_flow_audio_lost_seconds") == 0
