@@ -482,7 +482,8 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         )
         # The final tick carries the exact remainder.
         if final or processed_ms // every > max(state.charged_ms, 0) // every:
-            out.append(UsageTick(state.settings, processed_ms, final=final))
+            resent_ms = state.resent_bytes // BYTES_PER_MS
+            out.append(UsageTick(state.settings, processed_ms, final=final, resent_ms=resent_ms))
             state.charged_ms = processed_ms
 
     def _report_backlog(self, out: list[SegmenterOutput]) -> None:

@@ -305,6 +305,9 @@ def test_audio_sent_again_after_a_reconnect_is_taken_once_to_the_sample(
     assert _heard(out) == _heard(undisturbed)
     assert _heard(out)[1] == len(pcm) // 32  # charged: every millisecond once
     assert (seg.state.resent_bytes, seg.state.lost_bytes) == (had - resend_from, 0)
+    # Leased twice by the ingress: the last tick says how much to give back.
+    last = [o for o in out if isinstance(o, UsageTick)][-1]
+    assert last.resent_ms == (had - resend_from) // 32
 
 
 def test_audio_that_never_arrived_is_counted_and_the_stream_goes_on(
