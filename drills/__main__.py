@@ -120,11 +120,11 @@ def run_viewers(stack: FullStack, plan: StreamPlan, count: int, tag: str) -> lis
     return asyncio.run(viewers())
 
 
-def charged_ms(stack: FullStack, session_id: str) -> int:
+def charged_ms(cfg: settings.Settings, session_id: str) -> int:
     """What the usage ledger charged for the session."""
-    client = redis.Redis.from_url(stack.cfg.redis_url)
+    client = redis.Redis.from_url(cfg.redis_url)
     try:
-        entry = ScriptRunner(client)(Usage(stack.cfg).ledger(session_id))
+        entry = ScriptRunner(client)(Usage(cfg).ledger(session_id))
     finally:
         client.close()
     return entry.processed_ms if entry else 0
@@ -153,7 +153,7 @@ def score(stack: FullStack, expected: set[str], results: list[StreamResult]) -> 
                 "duplicated": sorted(i for i, n in counts.items() if n > 1),
                 "unexpected": sorted(set(ids) - expected),
                 "streamed_ms": streamed,
-                "charged_ms": charged_ms(stack, r.session_id),
+                "charged_ms": charged_ms(stack.cfg, r.session_id),
                 "reconnects": r.reconnects,
                 "error": r.error,
             }

@@ -18,18 +18,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 import settings
 from bench.clients import RESEND_MS, StreamPlan, StreamResult, stream
 from devstack.flow_process import FlowProcess
 from devstack.ingress_process import served_ingress
 from devstack.processes import ManagedProcess
-from drills.__main__ import received_ids
+from drills.__main__ import charged_ms, received_ids
 from flows.metrics import scrape_counter
 from ingress.dev_token import mint_dev_token
-from state.scripts import ScriptRunner
-from state.usage import Usage
 from tests.support.speech import utterances
 
 NOOP = {
@@ -56,15 +53,6 @@ def noop_flow(cfg: settings.Settings, tmp_path: Path) -> Iterator[FlowProcess]:
         yield process
     finally:
         process.stop()
-
-
-def charged_ms(cfg: settings.Settings, session_id: str) -> int:
-    client = redis.Redis.from_url(cfg.redis_url)
-    try:
-        entry = ScriptRunner(client)(Usage(cfg).ledger(session_id))
-    finally:
-        client.close()
-    return entry.processed_ms if entry else 0
 
 
 def finals(result: StreamResult) -> dict[str, tuple[str, int, int]]:
