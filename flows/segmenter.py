@@ -299,7 +299,7 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
             state.lost_bytes += missing
             METRICS.audio_lost_seconds.inc(missing / (BYTES_PER_MS * 1000))
             log.warning(
-                "session %s: %d ms of audio never arrived (a reconnect sent too little again)",
+                "session %s: %d ms of audio never arrived (lost on its way to the audio topic)",
                 state.session_id,
                 missing // BYTES_PER_MS,
             )
