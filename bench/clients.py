@@ -20,6 +20,15 @@ from websockets.protocol import State
 
 FRAME_MS = 100
 FRAME_BYTES = 3200
+BYTES_PER_MS = 32
+# A reconnect sends the last RESEND_MS of audio again, from that point in the
+# session's audio (`audio_position_ms`): what the dropped socket's ingress had not
+# handed to Kafka is lost otherwise, and the flow drops what it already has. Five
+# seconds: the audio producer holds a frame for milliseconds (no linger, or 1 ms
+# when busy), but a frame can wait before it for a lease from Redis (up to
+# REDIS_TIMEOUT_SECONDS, 3 s) or a producer switch (0.5 s), with the socket's
+# buffers in front of it; and it stays under the flood guard's 10 s burst.
+RESEND_MS = 5000
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,8 @@ class StreamResult:
     started_ms: float = 0.0
     stopped_ms: float | None = None  # when the last frame had gone out
     frames_sent: int = 0
-    bytes_sent: int = 0
+    bytes_sent: int = 0  # the session's audio: what went out, each byte counted once
+    bytes_resent: int = 0  # sent again after a reconnect
     events: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     closed_code: int | None = None
     error: str | None = None
@@ -127,9 +137,10 @@ async def stream(
     """Create a session, stream the plan's audio at real time, end it, collect its events.
 
     With `reconnects`, a dropped socket is opened again (on the next ingress of
-    `base_url` when several are given) with the last event id seen, and the
-    audio carries on from the first frame not yet sent. Viewers that share an
-    `http` client (pointed at the first URL) share its connections.
+    `base_url` when several are given) with the last event id seen; it sends the
+    last RESEND_MS of audio again, then carries on from the first frame not yet
+    sent. Viewers that share an `http` client (pointed at the first URL) share
+    its connections.
     """
     urls = [base_url] if isinstance(base_url, str) else list(base_url)
     result = StreamResult()
@@ -169,12 +180,14 @@ async def _connection(
     """One socket's life: auth, the rest of the audio, `end`, until `ended` (True)."""
     ws_url = url.replace("http", "ws", 1) + f"/api/v1/dubbing/ws/{result.session_id}"
     async with websockets.connect(ws_url, max_size=2**22, ping_interval=None) as socket:
+        resend_from = resend_start(result.bytes_sent)
         hello: dict[str, Any] = {"type": "auth", "token": token}
+        hello["audio_position_ms"] = resend_from // BYTES_PER_MS
         if result.last_event_id:
             hello["last_event_id"] = result.last_event_id
         await socket.send(json.dumps(hello))
         receiver = asyncio.create_task(_receive(socket, result))
-        sender = asyncio.create_task(_send_frames(socket, plan, result))
+        sender = asyncio.create_task(_send_frames(socket, plan, result, resend_from))
         done, _ = await asyncio.wait({receiver, sender}, return_when=asyncio.FIRST_COMPLETED)
         if receiver in done:  # closed (or ended) while audio was still going out
             sender.cancel()
@@ -197,7 +210,20 @@ async def _connection(
         return True
 
 
-async def _send_frames(socket: ClientConnection, plan: StreamPlan, result: StreamResult) -> None:
+def resend_start(bytes_sent: int) -> int:
+    """Where a new socket's audio begins: RESEND_MS before the end of what went out, on a ms."""
+    start = max(bytes_sent - RESEND_MS * BYTES_PER_MS, 0)
+    return start - start % BYTES_PER_MS
+
+
+async def _send_frames(
+    socket: ClientConnection, plan: StreamPlan, result: StreamResult, resend_from: int
+) -> None:
+    # What the last socket may have lost goes first, at once.
+    for i in range(resend_from, result.bytes_sent, FRAME_BYTES):
+        frame = plan.frame(i)[: result.bytes_sent - i]
+        await _send_frame(socket, frame)
+        result.bytes_resent += len(frame)
     # Absolute schedule from the first frame this socket sends: frame i leaves at
     # anchor + i * 100 ms, so pacing never drifts (and resumes in real time after a reconnect).
     first = result.frames_sent

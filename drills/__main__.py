@@ -20,7 +20,10 @@ session must receive. Then, each while viewers stream:
 
 Per drill: events lost (expected, never received), events duplicated at the
 client (received twice), usage charged against audio streamed, per session.
-Target: 0, 0, equal (and flow-sigkill's restart within 5 s).
+Target: 0, 0, equal (and flow-sigkill's restart within 5 s). Beside them, the
+audio the viewers sent again after reconnecting, what of it the flow already
+had (dropped), and the audio the flow found missing (`flows.segmenter`; the
+flow's counters, so a drill that restarts the flow shows only what came after).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ import settings
 from bench.clients import StreamPlan, StreamResult, stream
 from bench.speech_plan import looped_plan, speech_block
 from devstack.full_stack import FullStack
+from flows.metrics import scrape_counter
 from ingress.dev_token import mint_dev_token
 from state.scripts import ScriptRunner
 from state.usage import Usage
@@ -117,14 +121,23 @@ def run_viewers(stack: FullStack, plan: StreamPlan, count: int, tag: str) -> lis
     return asyncio.run(viewers())
 
 
-def charged_ms(stack: FullStack, session_id: str) -> int:
+def charged_ms(cfg: settings.Settings, session_id: str) -> int:
     """What the usage ledger charged for the session."""
-    client = redis.Redis.from_url(stack.cfg.redis_url)
+    client = redis.Redis.from_url(cfg.redis_url)
     try:
-        entry = ScriptRunner(client)(Usage(stack.cfg).ledger(session_id))
+        entry = ScriptRunner(client)(Usage(cfg).ledger(session_id))
     finally:
         client.close()
     return entry.processed_ms if entry else 0
+
+
+def flow_audio_counters(stack: FullStack) -> tuple[float, float]:
+    """The flow's seconds of audio sent again and dropped, and found missing, so far."""
+    url = stack.flow_metrics_url
+    return (
+        scrape_counter(url, "livedub_flow_audio_resent_seconds"),
+        scrape_counter(url, "livedub_flow_audio_lost_seconds"),
+    )
 
 
 def score(stack: FullStack, expected: set[str], results: list[StreamResult]) -> dict[str, Any]:
@@ -141,7 +154,7 @@ def score(stack: FullStack, expected: set[str], results: list[StreamResult]) -> 
                 "duplicated": sorted(i for i, n in counts.items() if n > 1),
                 "unexpected": sorted(set(ids) - expected),
                 "streamed_ms": streamed,
-                "charged_ms": charged_ms(stack, r.session_id),
+                "charged_ms": charged_ms(stack.cfg, r.session_id),
                 "reconnects": r.reconnects,
                 "error": r.error,
             }
@@ -152,6 +165,7 @@ def score(stack: FullStack, expected: set[str], results: list[StreamResult]) -> 
         "events_unexpected": sum(len(s["unexpected"]) for s in sessions),
         "seconds_streamed": sum(s["streamed_ms"] for s in sessions) / 1000,
         "seconds_charged": sum(s["charged_ms"] for s in sessions) / 1000,
+        "seconds_resent": sum(r.bytes_resent for r in results) / 32000,
         "usage_equal": all(s["streamed_ms"] == s["charged_ms"] for s in sessions),
         "sessions": sessions,
     }
@@ -287,14 +301,21 @@ def main() -> int:
                 log(f"{name}: {args.viewers} viewers for {seconds:.0f}s")
                 outcome: dict[str, Any] = {}
                 at_s = seconds / 3 if drill.at_s is None else drill.at_s
+                resent_before, lost_before = flow_audio_counters(stack)
                 fault = during(at_s, functools.partial(_strike, drill, stack, outcome))
                 results = run_viewers(stack, plan, args.viewers, name)
                 fault.join()
                 report[name] = {**score(stack, controls[seconds], results), **outcome}
                 r = report[name]
+                resent_after, lost_after = flow_audio_counters(stack)
+                r["flow_seconds_resent_dropped"] = round(max(resent_after - resent_before, 0), 3)
+                r["flow_seconds_lost"] = round(max(lost_after - lost_before, 0), 3)
                 log(
                     f"  lost {r['events_lost']}, duplicated {r['events_duplicated']}, "
-                    f"charged {r['seconds_charged']:.1f}s of {r['seconds_streamed']:.1f}s streamed"
+                    f"charged {r['seconds_charged']:.1f}s of {r['seconds_streamed']:.1f}s "
+                    f"streamed; {r['seconds_resent']:.1f}s sent again, of which the flow had "
+                    f"{r['flow_seconds_resent_dropped']:.2f}s; "
+                    f"{r['flow_seconds_lost']:.2f}s missing"
                 )
         finally:
             stack.stop()

@@ -118,11 +118,16 @@ class StreamEnd:
 
 @dataclass(frozen=True)
 class UsageTick:
-    """The session's cumulative processed audio: a monotonic high-water mark."""
+    """The session's cumulative processed audio: a monotonic high-water mark.
+
+    `resent_ms`: the audio its client sent again that was dropped (cumulative),
+    leased twice by the ingress: the ledger gives it back to the session's lease.
+    """
 
     settings: SessionSettings
     processed_ms: int
     final: bool = False
+    resent_ms: int = 0
 
 
 @dataclass(frozen=True)

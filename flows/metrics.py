@@ -5,18 +5,21 @@ events out by type, time inside providers per event type, how old the audio
 behind an event is when it leaves (the flow's delay), the audio records fetched
 but not yet read and the records not yet fetched (backlog), usage charges
 waiting for the ledger, the seconds each session's speech-to-text stream was
-billed (a streaming provider bills by the second), and how often this recovery directory's flow was
-started again (restarts: the count is kept beside the snapshots, so it
-survives the restarts it counts).
+billed (a streaming provider bills by the second), the audio reconnecting
+clients sent again (dropped) and the audio that never arrived, and how often
+this recovery directory's flow was started again (restarts: the count is kept
+beside the snapshots, so it survives the restarts it counts).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import urllib.request
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.parser import text_string_to_metric_families
 
 from wire.events import ResultEvent
 
@@ -76,6 +79,17 @@ class FlowMetrics:
             "Provider stream seconds billed, all sessions together",
             registry=r,
         )
+        # A reconnecting client sends its last seconds again (`flows.segmenter`).
+        self.audio_resent_seconds = Counter(
+            "livedub_flow_audio_resent_seconds",
+            "Audio a reconnecting client sent again that the flow already had (dropped)",
+            registry=r,
+        )
+        self.audio_lost_seconds = Counter(
+            "livedub_flow_audio_lost_seconds",
+            "Audio a client sent that never reached the flow (its position jumped past ours)",
+            registry=r,
+        )
         self.restarts = Counter(
             "livedub_flow_restarts",
             "Starts of this flow process on its recovery directory after the first",
@@ -93,6 +107,19 @@ class FlowMetrics:
 
 
 METRICS = FlowMetrics()
+
+
+def scrape_counter(metrics_url: str, name: str) -> float:
+    """A counter's value (summed over its labels) as a flow at `metrics_url` serves it."""
+    with urllib.request.urlopen(metrics_url, timeout=5) as response:
+        text = response.read().decode()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == name
+        for sample in family.samples
+        if sample.name == f"{name}_total"
+    )
 
 
 def count_start(recovery_dir: str, process_id: int) -> int:

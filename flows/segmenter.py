@@ -1,5 +1,12 @@
 """Per-session segmentation: order frames, drop repeats, find utterances, count audio.
 
+Frames that say where they lie in the session's audio (`AudioFrame.audio_offset`,
+as the client counts what it sent) are taken from the end of what the session
+has: a reconnecting client sends its last seconds again, and what overlaps is
+dropped to the sample, so it is neither segmented nor charged twice. A frame
+that begins after that end means audio that never arrived: logged and counted
+(`livedub_flow_audio_lost_seconds`), and the stream goes on.
+
 `SessionSegmenter` is the logic of the flow's one stateful step. It is a plain
 class (testable without a dataflow) whose whole state is a picklable
 `SessionState`, snapshotted by Bytewax recovery together with the Kafka
@@ -33,6 +40,7 @@ from flows.items import (
     StreamPause,
     UsageTick,
 )
+from flows.metrics import METRICS
 from flows.vad import FRAME_BYTES, FRAME_MS, SpeechDetector, VadState
 from state.quotas import has_quota
 from wire.audio import AudioFrame, AudioRecord, EndRecord, SessionSettings, StartRecord
@@ -123,6 +131,11 @@ class SessionState:
     warned_unstarted: bool = False
     streaming: bool = False  # the provider stream hears the session's audio
     stream_quiet_bytes: int = 0  # audio without speech since the stream last heard some
+    # The end of the audio taken, in the client's count of the session's bytes, and
+    # what was dropped as sent again or found missing (defaults: older snapshots).
+    audio_end: int = 0
+    resent_bytes: int = 0
+    lost_bytes: int = 0
 
 
 class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionState]):
@@ -218,7 +231,11 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         state.held_on_topic = None
         positions = [position for position, _ in state.sources if position is not None]
         frames = audio_log.frames_at(state.session_id, positions) if audio_log else None
-        pcm = b"".join(frame.pcm for frame in frames) if frames is not None else b""
+        # A frame that overlapped what the session had gave only its tail.
+        pcm = b"".join(
+            frame.pcm[len(frame.pcm) - taken :]
+            for frame, (_, taken) in zip(frames or [], state.sources, strict=False)
+        )
         if frames is None or len(pcm) != state.sources_bytes:
             log.error(
                 "session %s: held audio not found on the audio topic; its open utterance is lost",
@@ -265,14 +282,39 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
             ready = state.pending.pop(state.next_seq)
             state.next_seq += 1
             state.last_ingress_ms = max(state.last_ingress_ms, ready.ingress_ms)
-            self._segment_audio(ready.pcm, out)
-            self._note_source(ready)
+            pcm = self._new_audio(ready)
+            if pcm:
+                self._segment_audio(pcm, out)
+                self._note_source(ready, len(pcm))
 
-    def _note_source(self, frame: AudioFrame) -> None:
-        """Remember where the held audio came from, as far back as it reaches."""
+    def _new_audio(self, frame: AudioFrame) -> bytes:
+        """The part of the frame past the end of the session's audio so far."""
         state = self.state
-        state.sources.append((frame.position, len(frame.pcm)))
-        state.sources_bytes += len(frame.pcm)
+        at = frame.audio_offset
+        if at is None:  # placed by nobody: it follows what came before
+            state.audio_end += len(frame.pcm)
+            return frame.pcm
+        if at > state.audio_end:
+            missing = at - state.audio_end
+            state.lost_bytes += missing
+            METRICS.audio_lost_seconds.inc(missing / (BYTES_PER_MS * 1000))
+            log.warning(
+                "session %s: %d ms of audio never arrived (lost on its way to the audio topic)",
+                state.session_id,
+                missing // BYTES_PER_MS,
+            )
+        seen = min(max(state.audio_end - at, 0), len(frame.pcm))
+        if seen:
+            state.resent_bytes += seen
+            METRICS.audio_resent_seconds.inc(seen / (BYTES_PER_MS * 1000))
+        state.audio_end = max(state.audio_end, at + len(frame.pcm))
+        return frame.pcm[seen:]
+
+    def _note_source(self, frame: AudioFrame, taken: int) -> None:
+        """Remember where the held audio came from (the frame's last `taken` bytes)."""
+        state = self.state
+        state.sources.append((frame.position, taken))
+        state.sources_bytes += taken
         vad = state.vad
         held = _bytes_held(
             len(vad.history), len(state.utterance), len(state.preroll), len(vad.leftover)
@@ -440,7 +482,8 @@ class SessionSegmenter(StatefulBatchLogic[AudioRecord, SegmenterOutput, SessionS
         )
         # The final tick carries the exact remainder.
         if final or processed_ms // every > max(state.charged_ms, 0) // every:
-            out.append(UsageTick(state.settings, processed_ms, final=final))
+            resent_ms = state.resent_bytes // BYTES_PER_MS
+            out.append(UsageTick(state.settings, processed_ms, final=final, resent_ms=resent_ms))
             state.charged_ms = processed_ms
 
     def _report_backlog(self, out: list[SegmenterOutput]) -> None:

@@ -41,6 +41,7 @@ class RedisUsageLedger:
                 t.settings.tier,
                 t.processed_ms,
                 final=t.final,
+                resent_ms_total=t.resent_ms,
             )
             for t in ticks
         ]

@@ -18,6 +18,7 @@ outage still charges them. A session's `ended` follows its last charge.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import threading
 import time
@@ -112,7 +113,7 @@ class ChargeQueue:
 
 
 def highest_per_session(ticks: Sequence[UsageTick]) -> list[UsageTick]:
-    """Each session's highest mark (final if any of its ticks is), in first-seen order."""
+    """Each session's highest marks (final if any of its ticks is), in first-seen order."""
     highest: dict[str, UsageTick] = {}
     for tick in ticks:
         sid = tick.settings.session_id
@@ -121,10 +122,12 @@ def highest_per_session(ticks: Sequence[UsageTick]) -> list[UsageTick]:
             highest[sid] = tick
             continue
         top = tick if tick.processed_ms > seen.processed_ms else seen
-        final = tick.final or seen.final
-        highest[sid] = (
-            top if top.final == final else UsageTick(top.settings, top.processed_ms, final)
+        merged = dataclasses.replace(
+            top,
+            final=tick.final or seen.final,
+            resent_ms=max(tick.resent_ms, seen.resent_ms),
         )
+        highest[sid] = top if merged == top else merged
     return list(highest.values())
 
 

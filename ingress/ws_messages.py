@@ -6,7 +6,8 @@ of at most MAX_TEXT_CHARS characters. A message over its limit is `too_large`:
 the socket closes 1009 (message too big), as Hypercorn closes it for anything
 over 1 MiB, which never reaches the app. Other bad messages are answered and dropped:
 
-    {"type": "auth", "token": "<JWT>", "last_event_id": "<id>"?}   first, exactly once
+    {"type": "auth", "token": "<JWT>", "last_event_id": "<id>"?, "audio_position_ms": <int>?}
+                                                                  first, exactly once
     {"type": "ping"} | {"type": "pause"} | {"type": "resume"} | {"type": "end"}
     {"type": "ack", "event_id": "<id>"}
 """
@@ -25,6 +26,8 @@ MIN_FRAME_BYTES = 10 * BYTES_PER_MS  # 320
 MAX_FRAME_BYTES = 1000 * BYTES_PER_MS  # 32000
 MAX_TEXT_CHARS = 16_384
 EVENT_ID = Annotated[str, Field(min_length=1, max_length=512)]
+# Far beyond any session (24.8 days of audio), and a 32-bit integer in every client.
+MAX_AUDIO_POSITION_MS = 2**31 - 1
 
 
 class Rejected(Exception):
@@ -59,11 +62,19 @@ def frame_ms(pcm: bytes) -> float:
 
 
 class AuthMessage(BaseModel):
-    """Authenticates the socket; `last_event_id` asks for the results missed since."""
+    """Authenticates the socket; `last_event_id` asks for the results missed since.
+
+    `audio_position_ms` says where in the session's audio (as the client counts
+    what it sent) this socket's first frame begins: a reconnecting client sends
+    its last seconds again from there, and the flow drops what it already has.
+    """
 
     type: Literal["auth"]
     token: Annotated[str, Field(min_length=1, max_length=8192)]
     last_event_id: EVENT_ID | None = None
+    audio_position_ms: Annotated[int, Field(strict=True, ge=0, le=MAX_AUDIO_POSITION_MS)] | None = (
+        None
+    )
 
 
 class PingMessage(BaseModel):

@@ -1,8 +1,9 @@
 """The stream socket, /api/v1/dubbing/ws/<session_id>: audio in, the session's results out.
 
-1. The first message authenticates, `{"type": "auth", "token": ..., "last_event_id"?}`,
-   within WS_AUTH_TIMEOUT_SECONDS (else close 4001). A bad token closes 4003
-   (auth_invalid/auth_expired); a missing session 4004; another user's 4003
+1. The first message authenticates, `{"type": "auth", "token": ..., "last_event_id"?,
+   "audio_position_ms"?}`, within WS_AUTH_TIMEOUT_SECONDS (else close 4001). A
+   malformed one (any field) closes 4003 auth_required saying what is wrong; a
+   bad token 4003 (auth_invalid/auth_expired); a missing session 4004; another user's 4003
    (forbidden); an ended one 4005. Each close follows an `error` event. Failed
    authentications count per client address (`ingress.auth_guard`): past the
    limit, 4030 auth_rate_limited; a user's connects past WS_CONNECTS_PER_MINUTE,
@@ -14,7 +15,10 @@
    `last_event_id`, the results missed since come next (`ingress.replay`).
 3. Binary frames are checked, flood-limited per user, leased from a free
    user's day (`ingress.quota_gate`) and published with the session's next
-   sequence number (continuing after a reconnect); status `streaming` answers
+   sequence number (continuing after a reconnect) and, when the client said
+   where its audio begins (`audio_position_ms`), each frame's place in the
+   session's audio: the flow drops what a reconnecting client sends again
+   (`flows.segmenter`); status `streaming` answers
    the first one (and the first after a `pause`). A frame under 10 ms is held:
    it goes out if `end` or `pause` comes next (a tab's last frame is often
    short), and is refused (frame_too_small) if another frame does. A bad frame
@@ -66,6 +70,7 @@ from ingress.runtime import IngressRuntime, current_runtime
 from ingress.session_end import end_session
 from ingress.state_flusher import StateDelta
 from ingress.ws_messages import (
+    BYTES_PER_MS,
     AckMessage,
     AuthMessage,
     EndMessage,
@@ -139,6 +144,7 @@ class _Hello:
     identity: Identity
     session: Session
     last_event_id: str | None
+    audio_position_ms: int | None
 
 
 @stream_api.websocket("/api/v1/dubbing/ws/<session_id>")
@@ -172,7 +178,10 @@ class StreamConnection:
         self._replay_cancelled = threading.Event()
         self._gate: QuotaGate | None = None
         self._quota_spent = False
-        self._short: bytes | None = None  # a frame under 10 ms: sent only if the last
+        self._short: tuple[bytes, int | None] | None = None  # under 10 ms: sent only if last
+        # Where the next frame lies in the session's audio (bytes, as the client
+        # counts them); None when the client did not say.
+        self._audio_at: int | None = None
 
     async def serve(self) -> None:
         """Authenticate, stream until something closes the socket, then clean up."""
@@ -214,13 +223,14 @@ class StreamConnection:
                 CloseCode.AUTH_TIMEOUT, ErrorCode.AUTH_TIMEOUT, f"authenticate within {seconds} s"
             )
             return None
+        wanted = _AUTH_FIRST
         try:
             message = parse_message(first) if isinstance(first, str) else None
-        except Rejected:
-            message = None
+        except Rejected as exc:
+            message, wanted = None, f"{_AUTH_FIRST} ({exc.message})"
         token = message.token if isinstance(message, AuthMessage) else None
         try:
-            identity = await authenticate(rt, token, address, _AUTH_FIRST)
+            identity = await authenticate(rt, token, address, wanted)
         except AuthError as exc:
             close = _AUTH_CLOSES.get(exc.code, CloseCode.AUTH_INVALID)
             await self._refuse(close, exc.code, exc.message, exc.retry_after_seconds)
@@ -250,7 +260,7 @@ class StreamConnection:
                 CloseCode.SESSION_ENDED, ErrorCode.SESSION_ENDED, "the session has ended"
             )
         else:
-            return _Hello(identity, session, message.last_event_id)
+            return _Hello(identity, session, message.last_event_id, message.audio_position_ms)
         return None
 
     async def _close_now(self, closing: Closing) -> None:
@@ -282,6 +292,8 @@ class StreamConnection:
     async def _stream(self, hello: _Hello) -> None:
         rt, sid, identity = self.rt, self.session_id, hello.identity
         self.identity = identity
+        if hello.audio_position_ms is not None:
+            self._audio_at = hello.audio_position_ms * BYTES_PER_MS
         self.next_seq = hello.session.last_seq + 1
         earlier = rt.streams.get(sid)
         if isinstance(earlier, StreamConnection):  # its newest numbers may not be in Redis yet
@@ -402,19 +414,27 @@ class StreamConnection:
             check_frame(pcm)
         except Rejected as exc:
             if exc.code == ErrorCode.FRAME_TOO_SMALL and pcm:
-                self._short = pcm  # the last one, if `end` or `pause` follows
+                # The last one, if `end` or `pause` follows (refused, its audio is lost).
+                self._short = (pcm, self._place(pcm))
             else:
                 self._reject(exc)
             return
-        await self._publish_frame(pcm)
+        await self._publish_frame(pcm, self._place(pcm))
+
+    def _place(self, pcm: bytes) -> int | None:
+        """Where a well-formed frame lies in the session's audio; the next one follows it."""
+        at = self._audio_at
+        if at is not None:
+            self._audio_at = at + len(pcm)
+        return at
 
     async def _send_short_frame(self) -> None:
         """The short frame held back was the last before `end` or `pause`: it goes out."""
         if self._short is not None:
-            pcm, self._short = self._short, None
-            await self._publish_frame(pcm)
+            (pcm, at), self._short = self._short, None
+            await self._publish_frame(pcm, at)
 
-    async def _publish_frame(self, pcm: bytes) -> None:
+    async def _publish_frame(self, pcm: bytes, audio_offset: int | None) -> None:
         assert self.identity is not None
         if not self.rt.flood_guard.allow(self.identity.user_id, frame_ms(pcm)):
             factor = self.cfg.ws_flood_factor
@@ -438,7 +458,14 @@ class StreamConnection:
                 return
         if pcm:
             await self.rt.publisher.publish(
-                AudioFrame(self.session_id, self.next_seq, int(received_ms), received_ms, pcm)
+                AudioFrame(
+                    self.session_id,
+                    self.next_seq,
+                    int(received_ms),
+                    received_ms,
+                    pcm,
+                    audio_offset=audio_offset,
+                )
             )
             self.next_seq += 1
             self._frames_unflushed += 1

@@ -21,7 +21,10 @@ a frame): a lease is granted only while used + every session's lease stays
 within the limit, however many sessions the user streams on. A charge takes
 what it charges out of the session's lease, and the session's last charge
 (`final`) gives the rest back. So what the flow charges was leased first, and
-audio past the limit is never published, processed or charged.
+audio past the limit is never published, processed or charged. Audio a
+reconnecting client sends again is leased again by its new socket, but the flow
+processes it once: the charge gives that back to the lease from the flow's
+running total of it (`resent_ms_total`, a mark like the charged one).
 
 Reservations (`state.quotas`) are separate holds that this charge does not
 touch; the ingress releases them with `settle` when a session ends.
@@ -103,14 +106,16 @@ class Usage:
         now: datetime | None = None,
         *,
         final: bool = False,
+        resent_ms_total: int = 0,
     ) -> ScriptCall[UsageCharge]:
         """Charge whatever part of the session's cumulative total was not charged before.
 
         The charge comes out of the session's lease; `final` (the session's last
-        charge) gives back what is left of it.
+        charge) gives back what is left of it, and the growth of
+        `resent_ms_total` (audio sent again and dropped: leased twice) goes back too.
         """
-        if processed_ms_total < 0:
-            raise ValueError("processed_ms_total is a cumulative total and cannot be negative")
+        if processed_ms_total < 0 or resent_ms_total < 0:
+            raise ValueError("usage totals are cumulative and cannot be negative")
         now = now or self.clock()
         day = utc_day(now)
 
@@ -131,6 +136,7 @@ class Usage:
             session_id,
             to_ms(now + self.lease_ttl),
             int(final),
+            int(resent_ms_total),
         ]
         return ScriptCall(_APPLY, call_keys, args, parse)
 

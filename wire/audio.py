@@ -1,19 +1,22 @@
 """Audio records on the audio topic: a session's start, its PCM frames, its end.
 
 Binary, versioned, compact. Every record begins with a 4-byte header:
-magic `LD`, version (2), kind. Frames carry raw PCM s16le 16 kHz mono after a
+magic `LD`, version (3), kind. Frames carry raw PCM s16le 16 kHz mono after a
 fixed header, never base64. The start record's settings are a small JSON body:
 it is sent once per connection, so readability wins there.
 
     header   : b"LD" | u8 version | u8 kind
-    frame    : header | u8 len | session id | u64 seq | u64 capture_ms | u64 ingress_us | pcm
+    frame    : header | u8 len | session id | u64 seq | u64 capture_ms | u64 ingress_us
+               | u64 audio_offset + 1 (0: unknown) | pcm
     start    : header | u8 len | session id | JSON settings
     end      : header | u8 len | session id | u64 last seq | u64 ingress_ms
 
 Version 2 stamps a frame's receipt in microseconds: whole milliseconds made
 every pipeline timing (receipt to the event going out) up to a millisecond
-long. Version 1 records (ingress_ms in the frame) still decode, so recordings
-made before replay as they were.
+long. Version 3 adds where the frame lies in the session's audio as the client
+counts it (`audio_offset`), so the flow can drop the audio a reconnecting
+client sends again. Version 1 and 2 records (ingress_ms in a v1 frame, no
+offset before v3) still decode, so recordings made before replay as they were.
 """
 
 from __future__ import annotations
@@ -24,14 +27,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 MAGIC = b"LD"
-VERSION = 2
-READABLE_VERSIONS = (1, 2)
+VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 SAMPLE_RATE = 16000
 BYTES_PER_SAMPLE = 2
 KIND_START, KIND_FRAME, KIND_END = 1, 2, 3
 
 _HEADER = struct.Struct(">2sBB")
 _FRAME = struct.Struct(">QQQ")
+_OFFSET = struct.Struct(">Q")
 _END = struct.Struct(">QQ")
 MAX_SESSION_ID = 128
 
@@ -95,6 +99,9 @@ class AudioFrame:
     # Where the flow read the frame: (partition, offset) on the audio topic. Not
     # encoded; lets a snapshot name the frames it holds instead of copying them.
     position: tuple[int, int] | None = field(default=None, compare=False)
+    # Where the frame's first byte lies in the session's audio, as the client
+    # counts it (bytes from the session's first); None: the client did not say.
+    audio_offset: int | None = None
 
     @property
     def duration_ms(self) -> float:
@@ -128,6 +135,7 @@ def encode(record: AudioRecord) -> bytes:
             _HEADER.pack(MAGIC, VERSION, KIND_FRAME)
             + _session_bytes(record.session_id)
             + _FRAME.pack(record.seq, record.capture_ms, round(record.ingress_ms * 1000))
+            + _OFFSET.pack(0 if record.audio_offset is None else record.audio_offset + 1)
             + record.pcm
         )
     if isinstance(record, StartRecord):
@@ -181,10 +189,19 @@ def _decode_frame(
         raise RecordError("truncated frame header")
     seq, capture_ms, ingress = _FRAME.unpack_from(body)
     ingress_ms = ingress if version == 1 else ingress / 1000
-    pcm = body[_FRAME.size :]
+    pcm_at, audio_offset = _FRAME.size, None
+    if version >= 3:
+        if len(body) < _FRAME.size + _OFFSET.size:
+            raise RecordError("truncated frame header")
+        (offset_plus_one,) = _OFFSET.unpack_from(body, _FRAME.size)
+        pcm_at += _OFFSET.size
+        audio_offset = offset_plus_one - 1 if offset_plus_one else None
+    pcm = body[pcm_at:]
     if len(pcm) % BYTES_PER_SAMPLE:
         raise RecordError("PCM s16le payload must have an even length")
-    return AudioFrame(session_id, seq, capture_ms, ingress_ms, pcm, position)
+    if audio_offset is not None and audio_offset % BYTES_PER_SAMPLE:
+        raise RecordError("a frame's audio offset must fall on a sample")
+    return AudioFrame(session_id, seq, capture_ms, ingress_ms, pcm, position, audio_offset)
 
 
 def _decode_start(session_id: str, body: bytes) -> StartRecord:

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ServerEvent } from "../types/api";
-import { type SocketClosed, SessionSocket, type SocketLike } from "./session-socket";
+import { RESEND_MS, type SocketClosed, SessionSocket, type SocketLike } from "./session-socket";
 
 /** A WebSocket double the test drives from the server's side. */
 class FakeSocket implements SocketLike {
@@ -88,7 +88,7 @@ describe("SessionSocket", () => {
     const fake = h.latest();
     expect(fake.binaryType).toBe("arraybuffer");
     fake.serverOpen();
-    expect(fake.texts()).toEqual([{ type: "auth", token: "jwt-1" }]);
+    expect(fake.texts()).toEqual([{ type: "auth", token: "jwt-1", audio_position_ms: 0 }]);
     expect(h.socket.sendFrame(new ArrayBuffer(3200))).toBe(false);
     fake.serverSend({ type: "status", status: "connected" });
     expect(h.socket.sendFrame(new ArrayBuffer(3200))).toBe(true);
@@ -113,11 +113,75 @@ describe("SessionSocket", () => {
     const second = h.latest();
     expect(h.sockets).toHaveLength(2);
     second.serverOpen();
-    expect(second.texts()[0]).toEqual({ type: "auth", token: "jwt-1", last_event_id: "s1:000002:subtitle" });
+    expect(second.texts()[0]).toEqual({
+      type: "auth",
+      token: "jwt-1",
+      last_event_id: "s1:000002:subtitle",
+      audio_position_ms: 0,
+    });
     second.serverSend({ type: "status", status: "connected" });
     second.serverSend(subtitle("s1:000002:subtitle", 2));
     second.serverSend(subtitle("s1:000003:subtitle", 3));
     expect(h.events.filter((e) => e.type === "subtitle").map((e) => e.segment)).toEqual([1, 2, 3]);
+  });
+
+  it("sends the last seconds of audio again after a reconnect, from where they lie, before live audio", () => {
+    const h = harness();
+    h.socket.connect();
+    const first = h.latest();
+    h.connectAndAuth(first);
+    // 8 s of 100 ms frames, each filled with its number.
+    const frame = (n: number) => new Uint8Array(3200).fill(n % 256).buffer;
+    for (let n = 0; n < 80; n++) h.socket.sendFrame(frame(n));
+    first.serverClose(1006);
+    expect(h.socket.sendFrame(frame(999))).toBe(false); // live audio while away is not kept
+
+    vi.advanceTimersByTime(1000);
+    const second = h.latest();
+    second.serverOpen();
+    expect(second.texts()[0]).toEqual({ type: "auth", token: "jwt-1", audio_position_ms: 8000 - RESEND_MS });
+    expect(second.sent.filter((d) => d instanceof ArrayBuffer)).toHaveLength(0); // not before connected
+    second.serverSend({ type: "status", status: "connected" });
+    h.socket.sendFrame(frame(80));
+    const audio = second.sent.filter((d): d is ArrayBuffer => d instanceof ArrayBuffer);
+    const firstResent = (8000 - RESEND_MS) / 100;
+    expect(audio.map((a) => new Uint8Array(a)[0])).toEqual([
+      ...Array.from({ length: 80 - firstResent }, (_, i) => firstResent + i),
+      80,
+    ]);
+    expect(audio.every((a) => a.byteLength === 3200)).toBe(true);
+  });
+
+  it("resends from the session's start when it has sent less, and from a whole ms within a frame", () => {
+    const h = harness();
+    h.socket.connect();
+    const first = h.latest();
+    h.connectAndAuth(first);
+    h.socket.sendFrame(new Uint8Array(3200).fill(1).buffer);
+    first.serverClose(1006);
+    vi.advanceTimersByTime(1000);
+    const second = h.latest();
+    h.connectAndAuth(second);
+    expect(second.texts()[0]).toMatchObject({ audio_position_ms: 0 });
+    expect(second.sent.filter((d) => d instanceof ArrayBuffer).map((a) => (a as ArrayBuffer).byteLength)).toEqual([
+      3200,
+    ]);
+    // Frames of 12.5 ms (400 B): RESEND_MS back from the end is not on a frame's edge.
+    for (let n = 0; n < 1001; n++) h.socket.sendFrame(new Uint8Array(400).fill(n % 256).buffer);
+    second.serverClose(1006);
+    vi.advanceTimersByTime(1000);
+    const third = h.latest();
+    h.connectAndAuth(third);
+    const sent = 3200 + 1001 * 400;
+    const from = (third.texts()[0] as { audio_position_ms: number }).audio_position_ms;
+    expect(from).toBe(Math.ceil((sent - RESEND_MS * 32) / 32));
+    const resent = third.sent.filter((d): d is ArrayBuffer => d instanceof ArrayBuffer);
+    expect(resent.reduce((total, a) => total + a.byteLength, 0)).toBe(sent - from * 32);
+    expect((from * 32 - 3200) % 400).not.toBe(0);
+    // The first one resent is the tail of the frame it begins in.
+    const begins = (from * 32 - 3200) / 400;
+    expect(new Uint8Array(resent[0]!)[0]).toBe(Math.floor(begins) % 256);
+    expect(resent[0]!.byteLength).toBe(400 - (from * 32 - 3200 - Math.floor(begins) * 400));
   });
 
   it("backs off 1 s, 2 s, 4 s between failed attempts and gives up after the configured number", () => {

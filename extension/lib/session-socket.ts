@@ -1,5 +1,7 @@
 // The session's WebSocket: auth handshake, binary frames out, JSON events in,
-// reconnect with backoff resuming after the last event seen.
+// reconnect with backoff resuming after the last event seen and sending the
+// last seconds of audio again (frames the dropped socket's server never passed
+// on are lost otherwise; the server drops what it already has, by position).
 import { CloseCode, type ServerEvent, type WebSocketControlMessage } from "../types/api";
 import { backoffDelayMs } from "./backoff";
 import type { ReconnectPolicy } from "./build-config";
@@ -46,6 +48,14 @@ const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.messageTooBig, // the same message would be refused again
 ]);
 
+/**
+ * A reconnect sends this much of the audio sent last again (README, "When an
+ * ingress dies"): the server holds a frame for milliseconds before Kafka has it,
+ * but it can wait seconds for a quota lease; under the flood guard's 10 s burst.
+ */
+export const RESEND_MS = 5000;
+const BYTES_PER_MS = 32; // PCM s16le, 16 kHz mono
+
 /** Remember this many event ids to drop repeats the server replays after a reconnect. */
 const SEEN_EVENT_IDS = 1024;
 const OPEN = 1;
@@ -62,6 +72,12 @@ export class SessionSocket {
   private ending = false;
   private framesDropped = 0;
   private whenClosed: (() => void) | null = null;
+  /** Bytes of audio sent in the session: where the next frame lies in it. */
+  private sentBytes = 0;
+  /** The frames sent last (RESEND_MS of them at least), each with where it begins. */
+  private readonly recent: { at: number; frame: ArrayBuffer }[] = [];
+  /** What the socket being opened sends again once connected. */
+  private resend: ArrayBuffer[] = [];
 
   constructor(private readonly options: SessionSocketOptions) {}
 
@@ -86,6 +102,12 @@ export class SessionSocket {
       return false;
     }
     this.socket.send(frame);
+    this.recent.push({ at: this.sentBytes, frame });
+    this.sentBytes += frame.byteLength;
+    const keepFrom = this.sentBytes - RESEND_MS * BYTES_PER_MS;
+    while (this.recent.length > 0 && this.recent[0]!.at + this.recent[0]!.frame.byteLength <= keepFrom) {
+      this.recent.shift();
+    }
     return true;
   }
 
@@ -127,11 +149,12 @@ export class SessionSocket {
     this.socket = socket;
     socket.onopen = () => {
       this.setState("authenticating");
-      const auth: WebSocketControlMessage =
-        this.lastEventId === null
-          ? { type: "auth", token: this.options.token }
-          : { type: "auth", token: this.options.token, last_event_id: this.lastEventId };
+      const from = this.resendFrom();
+      const auth: WebSocketControlMessage = { type: "auth", token: this.options.token };
+      if (this.lastEventId !== null) auth.last_event_id = this.lastEventId;
+      auth.audio_position_ms = from / BYTES_PER_MS;
       socket.send(JSON.stringify(auth));
+      this.resend = this.framesFrom(from);
     };
     socket.onmessage = (message) => this.receive(message.data);
     socket.onclose = (event) => this.closed(socket, event.code, event.reason);
@@ -149,6 +172,9 @@ export class SessionSocket {
     }
     if (event.type === "status" && event.status === "connected") {
       this.attempts = 0;
+      // Before any live frame: nothing else runs between these sends and the state change.
+      for (const frame of this.resend) this.socket?.send(frame);
+      this.resend = [];
       this.setState("open");
     }
     const id = event.id;
@@ -159,6 +185,23 @@ export class SessionSocket {
     }
     this.options.onEvent(event);
     if (id !== undefined) this.sendControl({ type: "ack", event_id: id });
+  }
+
+  /**
+   * Where a new socket's audio begins: RESEND_MS before the end of what was sent
+   * (or the session's start), up to the next whole ms. `recent` holds at least
+   * that much, so the frames kept reach back to it.
+   */
+  private resendFrom(): number {
+    const from = Math.max(this.sentBytes - RESEND_MS * BYTES_PER_MS, this.recent[0]?.at ?? this.sentBytes);
+    return from + ((BYTES_PER_MS - (from % BYTES_PER_MS)) % BYTES_PER_MS);
+  }
+
+  /** The audio sent from byte `from` on, as the frames it was sent in (the first one cut). */
+  private framesFrom(from: number): ArrayBuffer[] {
+    return this.recent
+      .filter(({ at, frame }) => at + frame.byteLength > from)
+      .map(({ at, frame }) => (at < from ? frame.slice(from - at) : frame));
   }
 
   private remember(id: string): void {

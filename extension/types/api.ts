@@ -215,7 +215,17 @@ export interface UsageEvent extends Partial<EventBase> {
 export type ServerEvent = TextEvent | AudioEvent | StatusEvent | ErrorEvent | UsageEvent;
 
 export type WebSocketControlMessage =
-  | { type: "auth"; token: string; last_event_id?: string }
+  | {
+      type: "auth";
+      token: string;
+      last_event_id?: string;
+      /**
+       * Where this socket's first frame lies in the session's audio (whole ms of
+       * what the client sent, 0..2^31-1): a reconnect sends its last seconds
+       * again from here and the server drops what it already has.
+       */
+      audio_position_ms?: number;
+    }
   | { type: "ping" }
   | { type: "pause" }
   | { type: "resume" }

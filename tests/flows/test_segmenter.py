@@ -239,3 +239,135 @@ def test_a_session_holding_no_audio_restores_without_reading_anything(
     out = _run(resumed, [*_records(utterances(SENTENCES[0])), EndRecord("s1", 10_000, 0)])
     assert [s.segment for s in _finals(out)] == [0]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+# -- a reconnecting client sends its last seconds again ---------------------------
+
+
+def _placed(pcm: bytes, start: int, first_seq: int, size: int = 3200) -> list[AudioFrame]:
+    """The audio from byte `start` in frames of `size`, each saying where it lies."""
+    return [
+        AudioFrame("s1", first_seq + n, 0, 0, pcm[at : at + size], audio_offset=at)
+        for n, at in enumerate(range(start, len(pcm), size))
+    ]
+
+
+def _resumed(pcm: bytes, had: int, resend_from: int, size: int = 3200) -> list:
+    """The session's records when a socket dropped after `had` bytes reached the flow.
+
+    The client sent more than that on the dropped socket; the new one sends
+    again from `resend_from`, in frames of `size`, and on to the end.
+    """
+    head = [f for f in _placed(pcm, 0, 0) if f.audio_offset is not None and f.audio_offset < had]
+    assert sum(len(f.pcm) for f in head) == had
+    tail = _placed(pcm, resend_from, 10_000, size)
+    return [
+        StartRecord(SETTINGS),
+        *head,
+        StartRecord(SETTINGS, first_seq=10_000),
+        *tail,
+        EndRecord("s1", 10_000 + len(tail) - 1, 0),
+    ]
+
+
+def _heard(out: list) -> tuple[list[tuple[int, int, int, bytes]], int]:
+    """The finals (number, times, audio) and the usage charged at the end."""
+    ticks = [o for o in out if isinstance(o, UsageTick)]
+    assert ticks[-1].final
+    finals = [(s.segment, s.start_ms, s.end_ms, s.pcm) for s in _finals(out)]
+    return finals, ticks[-1].processed_ms
+
+
+@pytest.mark.parametrize(
+    ("had_frames", "in_flight", "resend_ms", "size"),
+    [
+        (60, 3, 1234, 3200),  # the resend starts inside a frame the flow had
+        (60, 3, 3000, 3200),  # ...on a frame boundary
+        (61, 2, 2500, 1760),  # frames of another size, one straddling the end of what it had
+        (60, 0, 3000, 3200),  # nothing lost: all of the resend is a repeat
+        (60, 4, 6000, 32_000),  # one-second frames
+    ],
+)
+def test_audio_sent_again_after_a_reconnect_is_taken_once_to_the_sample(
+    had_frames: int, in_flight: int, resend_ms: int, size: int
+) -> None:
+    pcm = utterances(*SENTENCES) + silence(45)
+    undisturbed = _run(
+        SessionSegmenter(SegmenterConfig()),
+        [StartRecord(SETTINGS), *_placed(pcm, 0, 0), EndRecord("s1", 10_000, 0)],
+    )
+    had = had_frames * 3200  # reached the flow; `in_flight` frames more were sent and lost
+    resend_from = had + in_flight * 3200 - resend_ms * 32
+    seg = SessionSegmenter(SegmenterConfig())
+
+    out = _run(seg, _resumed(pcm, had, resend_from, size))
+
+    assert _heard(out) == _heard(undisturbed)
+    assert _heard(out)[1] == len(pcm) // 32  # charged: every millisecond once
+    assert (seg.state.resent_bytes, seg.state.lost_bytes) == (had - resend_from, 0)
+    # Leased twice by the ingress: the last tick says how much to give back.
+    last = [o for o in out if isinstance(o, UsageTick)][-1]
+    assert last.resent_ms == (had - resend_from) // 32
+
+
+def test_audio_that_never_arrived_is_counted_and_the_stream_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pcm = utterances(*SENTENCES)
+    had = 40 * 3200
+    seg = SessionSegmenter(SegmenterConfig())
+
+    out = _run(seg, _resumed(pcm, had, had + 500 * 32))  # sent again from 500 ms too late
+
+    assert seg.state.lost_bytes == 500 * 32 and seg.state.resent_bytes == 0
+    assert _heard(out)[1] == (len(pcm) - 500 * 32) // 32  # what arrived, no more
+    assert [s for s, *_ in _heard(out)[0]] == list(range(len(_finals(out))))
+    assert any("500 ms of audio never arrived" in r.getMessage() for r in caplog.records)
+
+
+def test_frames_that_do_not_say_where_they_lie_follow_what_came_before() -> None:
+    pcm = utterances(*SENTENCES)
+    placed = _placed(pcm, 0, 0)
+    mixed = [f if f.seq % 3 else dataclasses.replace(f, audio_offset=None) for f in placed]
+    seg = SessionSegmenter(SegmenterConfig())
+
+    out = _run(seg, [StartRecord(SETTINGS), *mixed, EndRecord("s1", 10_000, 0)])
+
+    assert _heard(out)[1] == len(pcm) // 32
+    assert (seg.state.audio_end, seg.state.resent_bytes, seg.state.lost_bytes) == (len(pcm), 0, 0)
+
+
+def test_a_restore_in_the_middle_of_a_resend_reads_back_only_the_new_part_of_each_frame(
+    cfg: settings.Settings,
+) -> None:
+    pcm = utterances(*SENTENCES)
+    had = 50 * 3200
+    sent = _resumed(pcm, had, had + 2 * 3200 - 2345 * 32, size=2240)
+    records = published(cfg.kafka_bootstrap, cfg.topic_audio, sent)
+    whole = _run(SessionSegmenter(SegmenterConfig()), records)
+    resend_at = next(i for i, r in enumerate(records) if i and isinstance(r, StartRecord))
+    straddling = next(
+        i
+        for i, r in enumerate(records)
+        if i > resend_at
+        and isinstance(r, AudioFrame)
+        and r.audio_offset is not None
+        and r.audio_offset < had < r.audio_offset + len(r.pcm)
+    )
+    cut = straddling + 1
+    first = SessionSegmenter(SegmenterConfig())
+    out = _run(first, records[:cut], batch=1)
+    assert first.state.sources[-1][1] < 2240  # it held the frame's new tail only
+    assert first.state.vad.in_speech or first.state.preroll
+
+    snapshot = pickle.loads(pickle.dumps(first.snapshot()))
+    assert snapshot.held_on_topic is not None
+    log = AudioLog(cfg.kafka_bootstrap, cfg.topic_audio)
+    resumed = SessionSegmenter(SegmenterConfig(), snapshot, audio_log=log)
+    assert resumed.state.vad.history == first.state.vad.history
+    assert resumed.state.vad.leftover == first.state.vad.leftover
+    out += _run(resumed, records[cut:])
+
+    assert _heard(out) == _heard(whole)
+    assert _heard(out)[1] == len(pcm) // 32
+    assert resumed.state.resent_bytes == first.state.resent_bytes == had - (had + 6400 - 2345 * 32)

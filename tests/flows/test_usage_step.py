@@ -32,6 +32,9 @@ def test_a_sessions_highest_mark_stands_for_its_lower_ones() -> None:
     # A final tick makes the highest final even when it came first.
     late = [UsageTick(a, 3000, final=True), UsageTick(a, 3000)]
     assert highest_per_session(late) == [UsageTick(a, 3000, final=True)]
+    # Audio sent again is a mark of its own: the highest of each goes.
+    resent = [UsageTick(a, 1000, resent_ms=700), UsageTick(a, 2000), UsageTick(a, 1500)]
+    assert highest_per_session(resent) == [UsageTick(a, 2000, resent_ms=700)]
 
 
 async def test_charges_wait_through_an_outage_and_land_once_each(tmp_path: Path) -> None:

@@ -96,11 +96,16 @@ async def closed_with(ws: Socket, timeout: float = WAIT_S) -> tuple[int, list[An
 
 
 async def authenticate(
-    ws: Socket, caller: Caller, last_event_id: str | None = None
+    ws: Socket,
+    caller: Caller,
+    last_event_id: str | None = None,
+    audio_position_ms: int | None = None,
 ) -> dict[str, Any]:
     hello: dict[str, Any] = {"type": "auth", "token": caller.token}
     if last_event_id is not None:
         hello["last_event_id"] = last_event_id
+    if audio_position_ms is not None:
+        hello["audio_position_ms"] = audio_position_ms
     await ws.send(json.dumps(hello))
     connected = await receive_json(ws)
     assert connected["status"] == "connected", connected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import settings
+from bench.clients import RESEND_MS
 from ingress.flood_guard import FloodGuard
 
 
@@ -54,3 +56,21 @@ def test_reconnecting_does_not_buy_a_fresh_burst() -> None:
     guard.open("v")  # forgets u's bucket: refilled, it is the same as new
     guard.open("u")
     assert guard.allow("u", 1000)
+
+
+def test_a_reconnects_resend_fits_the_default_burst_even_on_the_same_process() -> None:
+    cfg = settings.load()
+    clock = Clock()
+    guard = FloodGuard(cfg.ws_flood_factor, cfg.ws_flood_burst_seconds, clock=clock)
+    guard.open("u")
+    for _ in range(600):  # a minute of live audio, 100 ms frames in real time
+        clock.now += 0.1
+        assert guard.allow("u", 100)
+    guard.close("u")
+    clock.now += 0.25  # the client's first reconnect delay
+    guard.open("u")
+    for _ in range(RESEND_MS // 100):  # the last seconds again, at once
+        assert guard.allow("u", 100)
+    for _ in range(600):  # and live audio goes on
+        clock.now += 0.1
+        assert guard.allow("u", 100)

@@ -81,6 +81,52 @@ async def test_frames_follow_the_start_record_and_reconnects_continue_the_sequen
     assert read["audio_chunks_processed"] == 4
 
 
+async def test_frames_carry_their_place_in_the_audio_from_the_position_the_client_gave(
+    caller: Caller,
+) -> None:
+    sid = (await caller.create_session())["session_id"]
+    async with caller.client.websocket(ws_path(sid)) as ws:  # a client that does not say
+        await authenticate(ws, caller)
+        await ws.send(pcm(100))
+        await receive_until(ws, "streaming")
+    async with caller.client.websocket(ws_path(sid)) as ws:  # it sends again from 50 ms
+        await authenticate(ws, caller, audio_position_ms=50)
+        await ws.send(pcm(100))
+        await ws.send(b"\x00" * 321)  # refused, and no audio of the stream
+        await ws.send(pcm(20))
+        await ws.send(b"\x02\x00" * 112)  # 7 ms, then more audio: refused, so a gap
+        await ws.send(pcm(1000))
+        await ws.send(b"\x04\x00" * 40)  # the last 2.5 ms before the end
+        await ws.send(json.dumps({"type": "end"}))
+        partition = await reply_partition(caller.cfg, sid)
+        await asyncio.to_thread(produce_results, caller.cfg, partition, [ended(sid)])
+        await closed_with(ws)
+
+    records = await audio_records(caller.cfg, sid, 8)
+    frames = [r for r in records if isinstance(r, AudioFrame)]
+    assert [(f.audio_offset, len(f.pcm)) for f in frames] == [
+        (None, 3200),
+        (1600, 3200),
+        (4800, 640),
+        (5440 + 224, 32000),  # after the refused 7 ms
+        (5440 + 224 + 32000, 80),
+    ]
+
+
+async def test_a_malformed_audio_position_is_refused_like_any_bad_auth_field(
+    caller: Caller,
+) -> None:
+    sid = (await caller.create_session())["session_id"]
+    for position in (-1, 2.5, "100", True, 2**31):
+        hello = {"type": "auth", "token": caller.token, "audio_position_ms": position}
+        async with caller.client.websocket(ws_path(sid)) as ws:
+            await ws.send(json.dumps(hello))
+            code, before = await closed_with(ws)
+        assert code == 4003, position
+        assert [m["code"] for m in before] == ["auth_required"], position
+        assert "audio_position_ms" in before[0]["error"], before
+
+
 async def test_bad_frames_and_messages_are_answered_and_the_socket_stays_open(
     caller: Caller,
 ) -> None:

@@ -163,6 +163,24 @@ async def test_charges_spend_the_lease_and_the_last_one_gives_the_rest_back(
     assert (await run(usage.lease(new_id("s"), user, "free", 5_000, NOON))).granted_ms == 2_000
 
 
+async def test_audio_sent_again_and_dropped_goes_back_to_the_lease_once(
+    run: AsyncScriptRunner, state_cfg: Settings, user: str
+) -> None:
+    usage, quotas, session = Usage(state_cfg), Quotas(state_cfg), new_id("s")
+    await run(usage.lease(session, user, "free", 6_000, NOON))
+    # 1 s processed; 1.5 s a reconnect sent again, leased again, and dropped by the flow.
+    charge = await run(usage.apply_usage(session, user, "free", 1_000, NOON, resent_ms_total=1_500))
+    assert (charge.status.used_ms, charge.status.reserved_ms) == (1_000, 3_500)
+    # A replay of the same totals gives back nothing more; a higher one, the difference.
+    await run(usage.apply_usage(session, user, "free", 1_000, NOON, resent_ms_total=1_500))
+    assert (await run(quotas.get_usage(user, now=NOON))).reserved_ms == 3_500
+    await run(usage.apply_usage(session, user, "free", 2_000, NOON, resent_ms_total=2_000))
+    assert (await run(quotas.get_usage(user, now=NOON))).reserved_ms == 2_000
+    # Never below nothing, and only the charge counts as used.
+    last = await run(usage.apply_usage(session, user, "free", 2_500, NOON, resent_ms_total=9_000))
+    assert (last.status.used_ms, last.status.reserved_ms) == (2_500, 0)
+
+
 async def test_a_lease_lapses_with_its_session(
     run: AsyncScriptRunner, state_cfg: Settings, user: str
 ) -> None:
