@@ -11,6 +11,7 @@ from pathlib import Path
 
 import settings
 from devstack.prereqs import free_port
+from flows.__main__ import process_id
 
 
 class FlowProcess:
@@ -26,6 +27,7 @@ class FlowProcess:
         self.cfg = cfg
         self.log = log
         self.args = args
+        metrics_port = free_port()
         self.env = {
             **os.environ,
             "KAFKA_BOOTSTRAP": cfg.kafka_bootstrap,
@@ -33,10 +35,12 @@ class FlowProcess:
             "TOPIC_AUDIO": cfg.topic_audio,
             "TOPIC_RESULTS": cfg.topic_results,
             "RECOVERY_DIR": cfg.recovery_dir,
-            "FLOW_METRICS_PORT": str(free_port()),  # processes beside it have theirs
+            # Process N of a cluster serves on FLOW_METRICS_PORT + N: that sum is the free port.
+            "FLOW_METRICS_PORT": str(metrics_port - process_id(list(args))),
             **(env or {}),
         }
-        self.metrics_url = f"http://127.0.0.1:{self.env['FLOW_METRICS_PORT']}/metrics"
+        served = int(self.env["FLOW_METRICS_PORT"]) + process_id(list(args))
+        self.metrics_url = f"http://127.0.0.1:{served}/metrics"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
