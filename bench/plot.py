@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +22,25 @@ from bench.targets import (
 
 
 def plot(report: dict[str, Any], overheads: dict[int, list[float]], path: Path) -> None:
-    """Overhead box plots per stream count with baselines; speech latency, and over the run."""
-    fig, (left, right, over_time, cloud) = plt.subplots(1, 4, figsize=(25, 5))
+    """Overhead box plots per stream count with baselines; speech latency, and over the run.
+
+    Only the panels of what the run measured are drawn (a soak has no no-op
+    overheads, a cloud run no offline speech).
+    """
     counts = sorted(overheads)
-    if not counts:  # a speech-only run (the soak): nothing to draw on the left
-        left.set_axis_off()
-    else:
-        _overheads(left, report, overheads, counts)
-    _speech(right, report)
-    _speech_over_the_run(over_time, report)
-    _cloud(cloud, report)
+    panels: list[Callable[[Any], None]] = []
+    if counts:
+        panels.append(lambda axes: _overheads(axes, report, overheads, counts))
+    if report.get("speech"):
+        panels.append(lambda axes: _speech(axes, report))
+        panels.append(lambda axes: _speech_over_the_run(axes, report))
+    if _cloud_runs(report):
+        panels.append(lambda axes: _cloud(axes, report))
+    if not panels:
+        return
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.25 * len(panels), 5), squeeze=False)
+    for draw, panel in zip(panels, axes[0], strict=True):
+        draw(panel)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -126,14 +136,19 @@ def _speech_targets(axes: Any) -> None:
         )
 
 
+def _cloud_runs(report: dict[str, Any]) -> list[str]:
+    """The stream counts the cloud run measured (none without the providers' budget)."""
+    cloud = report.get("cloud") or {}
+    if cloud.get("providers_ms") is None:
+        return []
+    return sorted((n for n in cloud if n.isdigit()), key=int)
+
+
 def _cloud(axes: Any, report: dict[str, Any]) -> None:
     """Hebrew on the cloud stand-ins: the providers' own time, and ours on top of it."""
-    cloud = report.get("cloud") or {}
-    budget = cloud.get("providers_ms")
-    runs = sorted((n for n in cloud if n.isdigit()), key=int)
-    if budget is None or not runs:
-        axes.set_axis_off()
-        return
+    cloud = report["cloud"]
+    budget = cloud["providers_ms"]
+    runs = _cloud_runs(report)
     labels, theirs, ours = [], [], []
     for streams in runs:
         for name, (figure, share) in CLOUD_FIGURES.items():

@@ -25,6 +25,19 @@ NO_OP = {
 }
 
 
+CLOUD_ONLY = {
+    "speech": {},
+    "cloud": {
+        "providers_ms": {"final_subtitle_ms": 550.0, "first_audio_ms": 700.0},
+        "50": _speech(640.0),
+    },
+}
+
+
+def _png_width(path: Path) -> int:
+    return int.from_bytes(path.read_bytes()[16:20], "big")  # IHDR's width
+
+
 @pytest.mark.parametrize(
     ("report", "overheads"),
     [
@@ -47,16 +60,7 @@ NO_OP = {
             {100: [5.0, 9.0]},
         ),
         ({"speech": {"4": _speech(560.0)}}, {}),  # the soak: speech only
-        (  # --providers cloud: Hebrew on the stand-ins only
-            {
-                "speech": {},
-                "cloud": {
-                    "providers_ms": {"final_subtitle_ms": 550.0, "first_audio_ms": 700.0},
-                    "50": _speech(640.0),
-                },
-            },
-            {},
-        ),
+        (CLOUD_ONLY, {}),  # --providers cloud: Hebrew on the stand-ins only
     ],
 )
 def test_every_kind_of_run_gets_its_picture(
@@ -67,3 +71,18 @@ def test_every_kind_of_run_gets_its_picture(
     plot(report, overheads, path)
 
     assert path.read_bytes().startswith(PNG_MAGIC)
+
+
+def test_a_run_draws_only_the_panels_it_measured(tmp_path: Path) -> None:
+    widths = {}
+    for name, report, overheads in (
+        ("everything", {**NO_OP, **CLOUD_ONLY, "speech": {"4": _speech(560.0)}}, {100: [5.0]}),
+        ("soak", {"speech": {"4": _speech(560.0)}}, {}),
+        ("cloud", CLOUD_ONLY, {}),
+    ):
+        plot(report, overheads, tmp_path / f"{name}.png")
+        widths[name] = _png_width(tmp_path / f"{name}.png")
+
+    # Four panels, two (speech, and over the run), one: no empty panel beside them.
+    assert widths["everything"] == pytest.approx(4 * widths["cloud"], rel=0.01)
+    assert widths["soak"] == pytest.approx(2 * widths["cloud"], rel=0.01)
