@@ -20,17 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 
 import settings
 from devstack.flow_process import FlowProcess
+from drills.__main__ import charged_ms
 from ingress.app import create_app
 from standins.assemblyai import SessionFault
 from standins.cloud import CloudStandins
 from standins.hearing import Hearing
 from standins.programme import LINES, MUSIC_TAG, Line, music, register, silence, speak
-from state.scripts import ScriptRunner
-from state.usage import Usage
 from tests.ingress.support import Caller, Client, authenticate, closed_with
 from tests.support.speech import frames
 
@@ -171,16 +169,6 @@ def assert_programme_heard(
         assert not heard.dubbed()
     assert not [e for e in heard.events if e["type"] == "error"]
     assert heard.events[-1]["status"] == "ended"
-
-
-def charged_ms(cfg: settings.Settings, session_id: str) -> int:
-    client = redis.Redis.from_url(cfg.redis_url)
-    try:
-        entry = ScriptRunner(client)(Usage(cfg).ledger(session_id))
-    finally:
-        client.close()
-    assert entry is not None
-    return entry.processed_ms
 
 
 @pytest.fixture
