@@ -69,6 +69,7 @@ from bench.stats import cpu_percent, percentiles, sample
 from bench.targets import DRIFT_MS, LAG_BOUND_MS, table, verdicts
 from bench.viewers import ViewerGroup, ViewersRun, run_viewers
 from devstack.full_stack import FullStack
+from devstack.processes import stop_on_sigterm
 from ingress.dev_token import mint_dev_token
 from standins.cloud import Latencies
 from wire.audio import BYTES_PER_SAMPLE, SAMPLE_RATE
@@ -389,6 +390,7 @@ def speech_figures(
 
 def main() -> int:
     """Run the scenarios chosen on the command line; write JSON and PNG."""
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(prog="just bench", description=__doc__.split("\n")[0])
     parser.add_argument(
         "--providers",

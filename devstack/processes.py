@@ -91,6 +91,19 @@ def terminate_group(pid: int, timeout: float = 15.0) -> None:
         child.wait(timeout)
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM ends this tool as Ctrl-C would: its `finally` blocks stop what it started.
+
+    Python's default for SIGTERM is to die at once, which left a killed bench's
+    or drill's whole stack (Kafka, Redis, the flow, ingresses) running.
+    """
+
+    def _exit(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _exit)
+
+
 def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
     """Poll until the predicate holds or the timeout passes; return whether it held."""
     deadline = time.monotonic() + timeout

@@ -50,6 +50,7 @@ import settings
 from bench.clients import StreamPlan, StreamResult, stream
 from bench.speech_plan import looped_plan, speech_block
 from devstack.full_stack import FullStack
+from devstack.processes import stop_on_sigterm
 from flows.metrics import scrape_counter
 from ingress.dev_token import mint_dev_token
 from state.scripts import ScriptRunner
@@ -274,6 +275,7 @@ def met(name: str, report: dict[str, Any]) -> bool:
 
 def main() -> int:
     """Run the drills chosen; print a table and write drill-results/drills.json."""
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(prog="just drill", description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=sorted(DRILLS), action="append")
     parser.add_argument("--viewers", type=int, default=4)

@@ -18,6 +18,7 @@ from pathlib import Path
 import settings
 from devstack.ephemeral import kafka_broker, redis_server
 from devstack.kafka import isolated_settings
+from devstack.processes import stop_on_sigterm
 from fuzz.api_fuzz import fuzz_ingress, fuzz_new_ingress
 from fuzz.schemathesis_run import FuzzOutcome
 
@@ -48,6 +49,7 @@ def _fresh_stack(args: argparse.Namespace) -> FuzzOutcome:
 
 def main(argv: list[str] | None = None) -> int:
     """Fuzz, print the counts, exit 0 only when nothing was found."""
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(prog="just fuzz", description=__doc__)
     parser.add_argument("--max-examples", type=int, default=500, help="test cases per operation")
     parser.add_argument("--seed", type=int, help="schemathesis's seed, to repeat a run")
