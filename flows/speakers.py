@@ -321,8 +321,9 @@ class SessionSpeakers(StatefulBatchLogic[SpeakerInput, SpeakerOutput, SpeakersSt
 
     def _learn(self, speaker: int | None, heard: Voiceprint | None) -> None:
         """A labelled turn's voiceprint teaches its speaker's voice (one reserved learns it)."""
-        long_enough = heard is not None and heard.speech_ms >= MIN_NEW_SPEAKER_MS
-        if speaker is not None and long_enough and heard is not None and heard.vector is not None:
+        if speaker is None or heard is None or heard.vector is None:
+            return
+        if heard.speech_ms >= MIN_NEW_SPEAKER_MS:
             self._state.clusters.learn(speaker - 1, heard.vector)
 
     def _speaker(self, heard: Voiceprint | None, others: frozenset[int]) -> int | None:

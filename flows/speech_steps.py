@@ -19,7 +19,7 @@ from typing import TypeVar, cast
 
 import settings
 from flows.items import PathDone, SpeechSegment, StreamEnd, Transcribed, Translated
-from flows.transcription_queue import UNBOUNDED, TranscriptionQueue
+from flows.transcription_queue import TranscriptionQueue
 from providers import registry
 from providers.base import (
     ProviderError,
@@ -123,7 +123,7 @@ class SpeechProviders:
     partial_translations: PartialThrottle = field(default_factory=lambda: PartialThrottle(1.0))
     # How many segments the speech-to-text engine takes at once; the rest wait their
     # turn in `transcriptions`: finals first, partials fairly behind them.
-    transcription_slots: int = UNBOUNDED
+    transcription_slots: int = registry.UNBOUNDED_SLOTS
     transcriptions: TranscriptionQueue = field(init=False)
 
     def __post_init__(self) -> None:

@@ -30,9 +30,6 @@ from dataclasses import dataclass, field
 from flows.items import SpeechSegment
 from providers.base import BatchSpeechToText, ProviderError, SpeechToText, Transcript
 
-# Engines that take any number of segments at once (cloud, no-op): no queue to speak of.
-UNBOUNDED = 1024
-
 Heard = tuple[Transcript, float]  # the transcript and the ms the engine spent on it
 
 

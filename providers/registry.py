@@ -211,9 +211,13 @@ def speech_to_text(cfg: settings.Settings | None = None) -> SpeechToText:
     return _build("STT_PROVIDER", SPEECH_TO_TEXT, cfg.stt_provider, cfg)
 
 
+# Engines that take any number of segments at once (cloud, no-op): no queue to speak of.
+UNBOUNDED_SLOTS = 1024
+
+
 def transcription_slots(cfg: settings.Settings) -> int:
     """How many segments the configured speech-to-text should transcribe at once."""
-    return cfg.whisper_workers if cfg.stt_provider == "whisper" else 1024
+    return cfg.whisper_workers if cfg.stt_provider == "whisper" else UNBOUNDED_SLOTS
 
 
 def streams_speech(cfg: settings.Settings | None = None) -> bool:
