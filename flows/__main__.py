@@ -83,8 +83,8 @@ def main() -> None:
     take_priority(cfg.flow_nice)
     os.environ[PROCESS_ID_ENV] = str(process_id(sys.argv[1:]))
     # The flow's parallelism is its own threads (Whisper's, the provider loop's):
-    # numpy's BLAS threads only spin against them. Whisper's log-mel matmul took
-    # 15.7 ms p50 on two threads with both cores busy, 3.1 ms on one.
+    # numpy's BLAS threads only spin against them (Whisper's log-mel matmul, with
+    # both cores busy, ran several times slower on two threads than on one).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     argv = bytewax_argv(cfg, sys.argv[1:])
     print("starting flow:", " ".join(argv[1:]), flush=True)
