@@ -91,6 +91,9 @@ _CLOSE_CODES = {
     4029: ErrorCode.PROVIDER_RATE_LIMITED,
     4102: ErrorCode.PROVIDER_RATE_LIMITED,
 }
+# Streaming API reference (api-reference/streaming-api): max_speakers takes 1 to 10.
+MOST_SPEAKERS = 10
+
 _RETRYABLE_CLOSES = {3005, 3008, 3009, 1011, 1013, 4029, 4102}
 # ...except that until February 2026 "too many sessions" was 1008 too, and the FAQ still says so.
 _TOO_MANY_SESSIONS = "too many concurrent sessions"
@@ -512,7 +515,7 @@ class AssemblyAISpeechToText:
             speaker_labels_revision_interval_ms=None,
             # Streaming diarization: each Turn's speaker_label (docs: streaming/diarization).
             speaker_labels=True if self._max_speakers else None,
-            max_speakers=min(self._max_speakers, 10) if self._max_speakers else None,
+            max_speakers=min(self._max_speakers, MOST_SPEAKERS) if self._max_speakers else None,
         )
 
     def open_stream(
